@@ -28,5 +28,65 @@ check-fast: lint typecheck test-unit
 # The whole gate: everything CI runs.
 check: check-fast build
 
+# ldirectord-ng vs Perl ldirectord and keepalived, host + QEMU guest (issue 7); not part of check.
+# Quick run: make bench BENCH_SIZES=10,100. Writes bench/results/{host,guest,results}.json, summary.md, bench.svg.
+bench: build vm-setup
+	npx tsc -p bench/tsconfig.json
+	BENCH_SIZES="$(BENCH_SIZES)" BENCH_WHERE="$(BENCH_WHERE)" bash bench/bench.sh
+
+# Parser speed (issue 2): 812-line production file warm < 20 ms, 10,000 virtuals / 100,000 reals < 1 s.
+bench-parser: setup
+	npx tsc --outDir dist --rootDir . --module nodenext --moduleResolution nodenext --target es2022 \
+	  --strict --skipLibCheck --types node bench/parser.ts
+	node dist/bench/parser.js
+
 clean:
 	rm -rf dist coverage
+
+# QEMU rig (test/vm): Debian's kernel with IPVS in a guest; `test/vm/run -- CMD` runs CMD in it.
+.PHONY: vm-setup test-vm vm-demo-dr vm-demo-nat
+# Downloads and prepares the kernel and initramfs in $VMRIG (default .vmrig/); fast when cached.
+vm-setup: setup
+	test/vm/setup
+
+# Self-test of the rig: IPVS, node, exit codes, timeout, writable shares, concurrent runs.
+test-vm: vm-setup
+	test/vm/selftest.sh
+
+# The seed's LVS-DR (and an LVS-NAT) scenario with plain ipvsadm in the guest.
+vm-demo-dr: vm-setup
+	test/vm/run -t 300 -- test/vm/demo-dr.sh
+
+vm-demo-nat: vm-setup
+	test/vm/run -t 300 -- test/vm/demo-nat.sh
+
+# Debian package (issue 6): build/deb/ldirectord-ng_<version>_<arch>.deb via dpkg-buildpackage, lintian-clean of errors.
+deb: build
+	debian/make-deb.sh build/deb
+
+# Upgrade test in the QEMU guest: Debian's ldirectord running the seed's LVS-DR under load is
+# replaced by the .deb with zero failed requests; then the OCF agent, dpkg -r and dpkg -P.
+test-deb: deb vm-setup
+	test/vm/run -t 1500 -m 1536 -w build/deb -- test/deb/upgrade.sh build/deb
+
+# IPVS layer (issue 3): the contract suite through netlink and ipvsadm on the guest's real kernel.
+test-kernel: vm-setup
+	test/vm/run -t 1200 -- env LDNG_KERNEL=1 NODE_OPTIONS=--experimental-vm-modules \
+	  node node_modules/jest/bin/jest.js --runInBand --ci test/kernel
+
+# IPVS benchmark in the guest: 10,000 dests over 1,000 services, netlink vs ipvsadm per op vs -R.
+# Compiled on its own (tsc with the bench as root file) so it does not depend on the whole build.
+bench-ipvs: setup vm-setup
+	npx tsc --module NodeNext --moduleResolution NodeNext --target ES2022 --lib ES2023 --types node \
+	  --strict --skipLibCheck --outDir dist --rootDir . bench/ipvs.ts
+	test/vm/run -t 3000 -m 1536 -- node dist/bench/ipvs.js
+
+# The daemon on a real kernel (issue 5): the seed's LVS-DR scenario end to end with our ldirectord
+# (start, rr/wlc, failures, autoreload, broken save, stop, the VDM https variant) in the guest.
+test-e2e: build vm-setup
+	test/vm/run -t 1500 -- test/e2e/seed.sh
+
+# The README's first command: boots the guest and replays the seed's tutorial with ldirectord-ng:
+# the ipvsadm table, 20 alternating requests, a server failing and being taken out, coming back.
+demo: build vm-setup
+	test/vm/run -t 900 -- test/e2e/seed.sh demo

@@ -1,6 +1,183 @@
-// PLACEHOLDER (owned by the daemon work, issue 5): replaced by start/stop/status/reload.
+// The CLI's daemon commands (start|stop|restart|try-restart|reload|force-reload|status) as upstream, bugs fixed.
+import { readFile } from 'node:fs/promises';
 import type { CliRequest } from '../cli.js';
-export async function runDaemonCommand(_req: Extract<CliRequest, { kind: 'daemon' }>): Promise<number> {
-  process.stderr.write('daemon commands: not implemented yet\n');
-  return 1;
+import { configName, locateConfig } from '../config/locate.js';
+import type { LoadOutcome, ParseFn } from '../config/reload.js';
+import { LdLogger, logTargetFor, msg } from '../log/index.js';
+import type { Logger } from '../log/index.js';
+import { isDaemonChild, spawnDaemon } from './daemonize.js';
+import { findDaemon, isLdirectordProcess, pidFilePath, runDir } from './pidfile.js';
+
+/** Default log file before a config names one (upstream's default; LDIRD_DEFAULT_LOGFILE overrides it for tests). */
+export const DEFAULT_LOGFILE = process.env.LDIRD_DEFAULT_LOGFILE ?? '/var/log/ldirectord.log';
+
+/** What the command layer may be given instead of the real world (tests). */
+export interface CommandEnv {
+  readonly parse?: ParseFn;
+  readonly configDirs?: readonly string[];
+  readonly runDir?: string;
+  /** Path of the CLI script to re-spawn as the daemon (default process.argv[1]). */
+  readonly script?: string;
+  /** Runs the daemon in this process (foreground); resolves to the exit code. */
+  readonly runForeground?: (o: ForegroundRequest) => Promise<number>;
+  readonly stopTimeoutMs?: number;
+  readonly stdout?: (s: string) => void;
+  readonly stderr?: (s: string) => void;
+}
+
+/** What the foreground daemon needs to know. */
+export interface ForegroundRequest {
+  readonly configPath: string;
+  readonly cfgName: string;
+  readonly debug: boolean;
+  readonly supervised: boolean;
+  /** Pid file to write and remove (undefined with -d / supervised, as upstream). */
+  readonly pidFile: string | undefined;
+  /** logfile= of the config (the daemon logs there from its first line). */
+  readonly logfile: string;
+}
+
+type DaemonReq = Extract<CliRequest, { kind: 'daemon' }>;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function parseFile(path: string, parse: ParseFn): Promise<LoadOutcome> {
+  try {
+    return await parse(await readFile(path, 'utf8'), path);
+  } catch (err) {
+    return { ok: false, errors: [`can not open file ${path}: ${err instanceof Error ? err.message : String(err)}`] };
+  }
+}
+
+/** Waits until `pid` is gone; false when `timeoutMs` passed first. */
+async function waitGone(pid: number, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (isLdirectordProcess(pid)) {
+    if (Date.now() > deadline) return false;
+    await sleep(100);
+  }
+  return true;
+}
+
+/** Runs one daemon command; resolves to the process exit code (spec §1.6). */
+export async function runDaemonCommand(req: DaemonReq, env: CommandEnv = {}): Promise<number> {
+  const out = env.stdout ?? ((s: string) => void process.stdout.write(s));
+  const err = env.stderr ?? ((s: string) => void process.stderr.write(s));
+  const parse = env.parse ?? (await import('./parse.js')).makeParse();
+  const configArg = req.config ?? 'ldirectord.cf';
+  const cfgName = configName(req.config);
+  const dir = env.runDir ?? runDir();
+
+  const dirs = env.configDirs ?? (process.env.LDIRD_CONFIG_DIRS ? process.env.LDIRD_CONFIG_DIRS.split(':') : undefined);
+  const located = locateConfig(configArg, dirs);
+  if (located === undefined) {
+    const log = new LdLogger({ cfgName, target: req.debug ? { kind: 'stderr' } : { kind: 'file', path: DEFAULT_LOGFILE } });
+    if (!req.debug) err(`${msg.configNotFound(configArg)}\n`);
+    log.log(msg.configNotFound(configArg));
+    log.log(msg.exitStatus(1, 'Initialisation Error'));
+    return 1;
+  }
+  // A relative path found in the CWD is kept absolute, so it still works after chdir("/") (§7.2 item 13).
+  const configPath = located;
+
+  // Parse first. A broken config only reports and exits 2: it never touches any pid file (§7.2 item 11).
+  const parsed = await parseFile(configPath, parse);
+  if (!parsed.ok) {
+    for (const e of parsed.errors) err(`${e}\n`);
+    const log = new LdLogger({ cfgName, target: req.debug ? { kind: 'stderr' } : { kind: 'file', path: DEFAULT_LOGFILE } });
+    for (const e of parsed.errors) log.log(e);
+    log.log(msg.exitStatus(2, 'config_error: Configuration Error'));
+    return 2;
+  }
+  const g = parsed.config.global;
+  const log: Logger = new LdLogger({
+    cfgName,
+    target: logTargetFor({ logfile: g.logfile, debug: req.debug, supervised: g.supervised }),
+    debugLevel: req.debug ? 3 : 0,
+  });
+  const argv0 = process.argv[1] ?? 'ldirectord';
+  if (!isDaemonChild()) log.log(msg.invoked(argv0, [...(req.config !== undefined ? [req.config] : []), req.command]));
+
+  const status = findDaemon(dir, cfgName, configPath);
+  const foreground = req.debug || g.supervised;
+  const ownPidFile = pidFilePath(dir, cfgName);
+
+  const start = async (): Promise<number> => {
+    if (isDaemonChild()) {
+      return runFg({ configPath, cfgName, debug: false, supervised: false, pidFile: ownPidFile, logfile: g.logfile });
+    }
+    const now = findDaemon(dir, cfgName, configPath);
+    if (now.state === 'running') return 0;
+    if (foreground) {
+      log.log(msg.startingWithPid(process.pid));
+      return runFg({ configPath, cfgName, debug: req.debug, supervised: g.supervised, pidFile: undefined, logfile: g.logfile });
+    }
+    log.log(msg.startingDaemon());
+    const script = env.script ?? process.argv[1];
+    if (!script) return 1;
+    const args = [...(req.config !== undefined ? [configPath] : []), 'start'];
+    const r = await spawnDaemon({ script, args, configPath, pidFile: ownPidFile });
+    return r.ok ? 0 : r.exitCode;
+  };
+
+  const runFg = async (o: ForegroundRequest): Promise<number> => {
+    const run = env.runForeground ?? (await import('./main.js')).runForeground;
+    return run(o);
+  };
+
+  const stop = async (): Promise<number> => {
+    if (status.state !== 'running') return 0;
+    try {
+      process.kill(status.pid, 'SIGTERM');
+    } catch {
+      return 0;
+    }
+    // Unlike upstream, wait (bounded) for the daemon's cleanup, so `restart` and systemd see it finish.
+    const gone = await waitGone(status.pid, env.stopTimeoutMs ?? 30_000);
+    if (!gone) {
+      err(`ldirectord for ${configPath} did not stop within ${(env.stopTimeoutMs ?? 30_000) / 1000}s (pid ${status.pid})\n`);
+      return 1;
+    }
+    return 0;
+  };
+
+  switch (req.command) {
+    case 'start':
+      return start();
+    case 'stop':
+      return stop();
+    case 'restart': {
+      const s = await stop();
+      return s === 0 ? start() : s;
+    }
+    case 'try-restart': {
+      if (status.state !== 'running') return 0;
+      const s = await stop();
+      return s === 0 ? start() : s;
+    }
+    case 'reload':
+    case 'force-reload':
+      if (status.state === 'running') {
+        process.kill(status.pid, 'SIGHUP');
+        return 0;
+      }
+      log.log(msg.stopped(configPath));
+      log.log(msg.exitStatus(1, `Exiting from ldirectord ${req.command}`));
+      return 1;
+    case 'status':
+      if (status.state === 'running') {
+        err(`${msg.running(configPath, status.pid)}\n`);
+        log.log(msg.running(configPath, status.pid));
+        log.log(msg.exitingFrom('status'));
+        return 0;
+      }
+      if (status.state === 'stale') {
+        err(`${msg.stalePid(status.pidFile, configPath)}\n`);
+        log.log(msg.stalePid(status.pidFile, configPath));
+        out(`${msg.stopped(configPath)}\n`);
+        return 1;
+      }
+      out(`${msg.stopped(configPath)}\n`);
+      return 3;
+  }
 }

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# `make bench`: host measurements (recording stand-ins), guest measurements (real IPVS under QEMU), then the report.
+#
+# Environment: BENCH_SIZES (default 10,100,1000,10000), BENCH_WHERE (host|guest|both, default both),
+# BENCH_GUEST_LDIRECTORD_MAX_N (default 100: Perl ldirectord cannot finish larger starts under TCG).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+sizes=${BENCH_SIZES:-10,100,1000,10000}
+where=${BENCH_WHERE:-both}
+out=bench/results
+mkdir -p "$out"
+# Farm and daemons each hold one socket per real (and as many again while checks are in flight).
+ulimit -n "$(ulimit -Hn)"
+
+if [[ $where == host || $where == both ]]; then
+  # keepalived refuses to start without kernel IPVS, so on the host only the two ldirectords run.
+  node dist/bench/run.js --where host --sizes "$sizes" --peers ldirectord-ng,ldirectord --out "$out/host.json"
+fi
+if [[ $where == guest || $where == both ]]; then
+  test/vm/run -m 3072 -t 2400 -v -w "$PWD/$out" -- bench/guest.sh --sizes "$sizes" \
+    --peers ldirectord-ng,keepalived,ldirectord --max-n "ldirectord=${BENCH_GUEST_LDIRECTORD_MAX_N:-100}" \
+    --out "$PWD/$out/guest.json"
+fi
+node dist/bench/report.js

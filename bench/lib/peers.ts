@@ -1,0 +1,230 @@
+// The daemons under test and how each one's IPVS writes are observed (recording stand-in or /proc/net/ip_vs).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { diffSnapshots, parseIpvsadmLog, type IpvsEvent } from './record.js';
+import { keepalivedConf, ldirectordCf, type Scenario } from './scenario.js';
+
+/** Repository root (this file is dist/bench/lib/peers.js or bench/lib/peers.ts). */
+export const ROOT = (() => {
+  let d = path.dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(path.join(d, 'package.json'))) d = path.dirname(d);
+  return d;
+})();
+
+/** Where a measurement runs: host (recording stand-ins) or guest (real IPVS in the QEMU rig). */
+export type Where = 'host' | 'guest';
+
+/** A started daemon. */
+export interface PeerRun {
+  readonly pid: number;
+  /** Every IPVS write observed so far, in time order (ms since epoch). */
+  events(): IpvsEvent[];
+  /** Rewrites the config with one real's weight changed, then asks the daemon to reload. */
+  reload(change: { real: number; weight: number }): void;
+  /** True while the daemon process lives. */
+  alive(): boolean;
+  stop(): Promise<void>;
+  readonly notes: string[];
+}
+
+/** A daemon this benchmark can start. */
+export interface Peer {
+  readonly name: 'ldirectord-ng' | 'ldirectord' | 'keepalived';
+  start(s: Scenario, dir: string, where: Where): PeerRun;
+}
+
+const epochMs = (): number => performance.timeOrigin + performance.now();
+
+/** Parses /proc/net/ip_vs (hex addresses) into "vip:vport|rip:rport" -> weight. */
+export function parseProcIpvs(text: string): Map<string, number> {
+  const out = new Map<string, number>();
+  const hexAddr = (h: string): string => {
+    const [a = '', p = '0'] = h.split(':');
+    if (a.length !== 8) return h; // IPv6 does not occur in this benchmark
+    const ip = [0, 2, 4, 6].map((i) => parseInt(a.slice(i, i + 2), 16)).join('.');
+    return `${ip}:${parseInt(p, 16)}`;
+  };
+  let svc = '';
+  for (const line of text.split('\n')) {
+    const s = /^(TCP|UDP|SCTP)\s+([0-9A-F]+:[0-9A-F]+)\s/.exec(line);
+    if (s) {
+      svc = hexAddr(s[2]!);
+      continue;
+    }
+    const d = /^\s+->\s+([0-9A-F]+:[0-9A-F]+)\s+\w+\s+(\d+)/.exec(line);
+    if (d && svc) out.set(`${svc}|${hexAddr(d[1]!)}`, Number(d[2]));
+  }
+  return out;
+}
+
+/** Polls /proc/net/ip_vs every `ms` and turns differences into events (kernel-side observation). */
+export class ProcIpvsPoller {
+  private prev = new Map<string, number>();
+  private readonly evs: IpvsEvent[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  constructor(private readonly ms = 100) {}
+  start(): void {
+    const tick = (): void => {
+      const t = epochMs();
+      const next = parseProcIpvs(readFileSync('/proc/net/ip_vs', 'utf8'));
+      this.evs.push(...diffSnapshots(this.prev, next, t));
+      this.prev = next;
+      this.timer = setTimeout(tick, this.ms);
+    };
+    tick();
+  }
+  events(): IpvsEvent[] {
+    return this.evs;
+  }
+  stop(): void {
+    if (this.timer) clearTimeout(this.timer);
+  }
+}
+
+/** Re-reads the fake ipvsadm's append-only log, parsing only what was appended since the last call. */
+class IpvsadmLogReader {
+  private offset = 0;
+  private rest = '';
+  private readonly evs: IpvsEvent[] = [];
+  constructor(private readonly file: string) {}
+  events(): IpvsEvent[] {
+    if (!existsSync(this.file)) return this.evs;
+    const buf = readFileSync(this.file);
+    const chunk = this.rest + buf.subarray(this.offset).toString('utf8');
+    this.offset = buf.length;
+    const cut = chunk.lastIndexOf('\n') + 1;
+    this.rest = chunk.slice(cut);
+    this.evs.push(...parseIpvsadmLog(chunk.slice(0, cut)).events);
+    return this.evs;
+  }
+}
+
+function waitExit(child: ChildProcess, ms: number): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const t = setTimeout(() => {
+      child.kill('SIGKILL');
+      resolve();
+    }, ms);
+    child.once('exit', () => {
+      clearTimeout(t);
+      resolve();
+    });
+  });
+}
+
+function startProcess(cmd: string, args: string[], dir: string, env: NodeJS.ProcessEnv = {}): ChildProcess {
+  const out = openSync(path.join(dir, 'daemon.out'), 'a');
+  const child = spawn(cmd, args, { cwd: dir, stdio: ['ignore', out, out], env: { ...process.env, ...env } });
+  child.on('error', () => undefined);
+  return child;
+}
+
+/** Common shape of a run whose config is an ldirectord.cf reloaded with SIGHUP. */
+function ldirectordLikeRun(child: ChildProcess, cfg: string, s: Scenario, dir: string, events: () => IpvsEvent[], stopExtra: () => void = () => undefined): PeerRun {
+  return {
+    pid: child.pid ?? -1,
+    events,
+    reload(change) {
+      writeFileSync(cfg, ldirectordCf(s, { logfile: path.join(dir, 'ldirectord.log'), weightOverride: change, supervised: true }));
+      child.kill('SIGHUP');
+    },
+    alive: () => child.exitCode === null && child.signalCode === null,
+    async stop() {
+      child.kill('SIGTERM');
+      await waitExit(child, 60_000);
+      stopExtra();
+    },
+    notes: [],
+  };
+}
+
+/**
+ * Starts `argv` with /usr/sbin/ipvsadm replaced by the recording fake inside a private mount namespace
+ * (/sbin is a symlink to /usr/sbin on Debian, so both names see it); returns the child and a log reader.
+ */
+function startRecorded(argv: string[], dir: string, env: NodeJS.ProcessEnv = {}): { child: ChildProcess; reader: IpvsadmLogReader } {
+  const state = path.join(dir, 'ipvsadm');
+  mkdirSync(state, { recursive: true });
+  // The fake also finds its directory through this file when a daemon scrubs its environment.
+  writeFileSync('/tmp/ldng-bench-ipvsadm.dir', `${state}\n`);
+  const fake = path.join(ROOT, 'bench', 'fake-ipvsadm');
+  const child = startProcess(
+    'unshare',
+    ['-m', '--propagation', 'private', 'sh', '-c', 'mount --bind "$0" /usr/sbin/ipvsadm && exec "$@"', fake, ...argv],
+    dir,
+    { LDNG_BENCH_IPVSADM_DIR: state, ...env },
+  );
+  return { child, reader: new IpvsadmLogReader(path.join(state, 'calls.log')) };
+}
+
+/** Debian's Perl ldirectord; on the host its ipvsadm is the recording fake. */
+export const perlLdirectord: Peer = {
+  name: 'ldirectord',
+  start(s, dir, where) {
+    const cfg = path.join(dir, 'bench.cf');
+    writeFileSync(cfg, ldirectordCf(s, { logfile: path.join(dir, 'ldirectord.log'), supervised: true }));
+    if (where === 'host') {
+      const { child, reader } = startRecorded(['/usr/sbin/ldirectord', cfg, 'start'], dir);
+      return ldirectordLikeRun(child, cfg, s, dir, () => reader.events());
+    }
+    const poller = new ProcIpvsPoller();
+    poller.start();
+    const child = startProcess('/usr/sbin/ldirectord', [cfg, 'start'], dir);
+    return ldirectordLikeRun(child, cfg, s, dir, () => poller.events(), () => poller.stop());
+  },
+};
+
+/**
+ * ldirectord-ng from this checkout (bin/ldirectord on dist/). On the host netlink finds no IPVS, so it
+ * falls back to its ipvsadm backend, which is the same recording fake Perl ldirectord gets.
+ */
+export const ngLdirectord: Peer = {
+  name: 'ldirectord-ng',
+  start(s, dir, where) {
+    const cfg = path.join(dir, 'bench.cf');
+    writeFileSync(cfg, ldirectordCf(s, { logfile: path.join(dir, 'ldirectord.log'), supervised: true }));
+    const bin = path.join(ROOT, 'bin', 'ldirectord');
+    if (where === 'host') {
+      const { child, reader } = startRecorded([bin, cfg, 'start'], dir, { LDIRD_IPVS: 'ipvsadm' });
+      return ldirectordLikeRun(child, cfg, s, dir, () => reader.events());
+    }
+    const poller = new ProcIpvsPoller();
+    poller.start();
+    const child = startProcess(bin, [cfg, 'start'], dir);
+    return ldirectordLikeRun(child, cfg, s, dir, () => poller.events(), () => poller.stop());
+  },
+};
+
+/** Debian's keepalived, checker only; it refuses to run without kernel IPVS, so guest only. */
+export const keepalived: Peer = {
+  name: 'keepalived',
+  start(s, dir, where) {
+    if (where === 'host') throw new Error('keepalived needs kernel IPVS ("IPVS: Can\'t initialize ipvs"): guest only');
+    const conf = path.join(dir, 'keepalived.conf');
+    writeFileSync(conf, keepalivedConf(s));
+    const poller = new ProcIpvsPoller();
+    poller.start();
+    const child = startProcess('/usr/sbin/keepalived', ['-n', '-l', '-C', '-f', conf, '-p', path.join(dir, 'k.pid'), '-c', path.join(dir, 'c.pid')], dir);
+    return {
+      pid: child.pid ?? -1,
+      events: () => poller.events(),
+      reload(change) {
+        writeFileSync(conf, keepalivedConf(s, { weightOverride: change }));
+        child.kill('SIGHUP');
+      },
+      alive: () => child.exitCode === null && child.signalCode === null,
+      async stop() {
+        child.kill('SIGTERM');
+        await waitExit(child, 60_000);
+        poller.stop();
+      },
+      notes: [],
+    };
+  },
+};
+
+/** Peers by name. */
+export const PEERS: Record<Peer['name'], Peer> = { 'ldirectord-ng': ngLdirectord, ldirectord: perlLdirectord, keepalived };

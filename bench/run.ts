@@ -1,0 +1,239 @@
+// Runs every (peer, N) measurement in one place (host or QEMU guest) and writes the raw results as JSON.
+//
+// Usage: node dist/bench/run.js --where host|guest --sizes 10,100 --peers ldirectord,ldirectord-ng --out FILE
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { cpuOfTree, peakRssMiB } from './lib/procstat.js';
+import { PEERS, ROOT, type Peer, type PeerRun, type Where } from './lib/peers.js';
+import { destId, detectionLatencies, opsBetween, percentile, programmedAt } from './lib/record.js';
+import { makeScenario, reloadTarget, TIMING, type Scenario } from './lib/scenario.js';
+
+/** One (peer, N, where) measurement; null figures were not reached (see notes). */
+export interface RunResult {
+  peer: Peer['name'];
+  where: Where;
+  n: number;
+  virtuals: number;
+  healthy: number;
+  /** Start -> every healthy real programmed, seconds; with `startCapped`, a lower bound. */
+  startS: number | null;
+  startCapped: boolean;
+  /** Capped runs recorded by the fake ipvsadm: linear extrapolation from writes done vs writes a start needs. */
+  startEstimateS?: number;
+  /** Healthy reals programmed when the start measurement ended. */
+  programmed: number;
+  detection: { p50Ms: number | null; p99Ms: number | null; detected: number; holes: number; windowS: number } | null;
+  /** seconds = the daemon's own CPU; childSeconds = its children (ipvsadm, the fake on the host: not the daemon's cost). */
+  cpu: { seconds: number; childSeconds: number; checks: number; windowS: number; perThousandChecksS: number | null } | null;
+  peakRssMiB: number | null;
+  reload: { appliedMs: number | null; capped: boolean; untouchedRealOps: number; serviceOps: number } | null;
+  notes: string[];
+}
+
+const epochMs = (): number => performance.timeOrigin + performance.now();
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** The farm child and its JSON-lines replies. */
+class Farm {
+  private readonly child: ChildProcess;
+  private readonly waiting: ((o: Record<string, unknown>) => void)[] = [];
+  constructor(spec: string) {
+    this.child = spawn(process.execPath, [path.join(ROOT, 'dist', 'bench', 'farm.js'), spec], { stdio: ['pipe', 'pipe', 'inherit'] });
+    createInterface({ input: this.child.stdout! }).on('line', (l) => this.waiting.shift()?.(JSON.parse(l) as Record<string, unknown>));
+  }
+  next(): Promise<Record<string, unknown>> {
+    return new Promise((r) => this.waiting.push(r));
+  }
+  async send(o: object): Promise<Record<string, unknown>> {
+    const p = this.next();
+    this.child.stdin!.write(`${JSON.stringify(o)}\n`);
+    return p;
+  }
+  stop(): void {
+    this.child.stdin!.end();
+  }
+}
+
+/** Caps (seconds) that keep `make bench` bounded; a capped figure is reported as a lower bound. */
+function caps(n: number, where: Where): { start: number; detect: number; reload: number; cpuMax: number } {
+  const slow = where === 'guest' ? 3 : 1;
+  return {
+    start: Math.min(300, (40 + n * 0.3) * slow),
+    detect: Math.min(150, (20 + n * 0.05) * slow),
+    reload: Math.min(180, (30 + n * 0.2) * slow),
+    cpuMax: 40 * slow,
+  };
+}
+
+async function measure(peer: Peer, s: Scenario, where: Where, withReload: boolean): Promise<RunResult> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), `ldng-bench-${peer.name}-${s.n}-`));
+  const id = (i: number): string => destId(`${s.virtuals[s.reals[i]!.vs]!.addr}:${s.virtuals[s.reals[i]!.vs]!.port}`, `${s.reals[i]!.addr}:${s.reals[i]!.port}`);
+  const healthyIdx = s.reals.flatMap((r, i) => (r.role === 'closed' ? [] : [i]));
+  const healthy = new Set(healthyIdx.map(id));
+  const holeIdx = s.reals.flatMap((r, i) => (r.role === 'blackhole' ? [i] : []));
+  const holes = new Set(holeIdx.map(id));
+  const cap = caps(s.n, where);
+  const res: RunResult = {
+    peer: peer.name, where, n: s.n, virtuals: s.virtuals.length, healthy: healthy.size,
+    startS: null, startCapped: false, programmed: 0, detection: null, cpu: null, peakRssMiB: null, reload: null,
+    notes: [`workdir ${dir}`],
+  };
+  const spec = path.join(dir, 'farm.json');
+  writeFileSync(spec, JSON.stringify({ addrs: healthyIdx.map((i) => s.reals[i]!.addr), port: s.reals[0]!.port }));
+  const farm = new Farm(spec);
+  const ready = await farm.next();
+  if (ready.ready !== true) throw new Error(`farm failed: ${JSON.stringify(ready)}`);
+
+  // In the guest every peer starts from an empty kernel table (the previous one may have left services).
+  if (where === 'guest') execFileSync('ipvsadm', ['-C']);
+  const t0 = epochMs();
+  let run: PeerRun;
+  try {
+    run = peer.start(s, dir, where);
+  } catch (err) {
+    farm.stop();
+    res.notes.push(`not run: ${(err as Error).message}`);
+    return res;
+  }
+  try {
+    // 1. start -> every healthy real programmed (held for 500 ms so a transient full set does not count).
+    for (;;) {
+      await sleep(250);
+      const p = programmedAt(run.events(), healthy);
+      res.programmed = p.upAtEnd;
+      if (p.at !== undefined && epochMs() - p.at >= 500) {
+        res.startS = (p.at - t0) / 1000;
+        break;
+      }
+      if (!run.alive()) {
+        res.notes.push('daemon exited during start (see daemon.out in the workdir)');
+        return res;
+      }
+      if (epochMs() - t0 > cap.start * 1000) {
+        res.startS = cap.start;
+        res.startCapped = true;
+        res.notes.push(`start capped at ${cap.start} s with ${p.upAtEnd}/${healthy.size} healthy reals programmed`);
+        if (peer.name === 'ldirectord' && where === 'host') {
+          // Its start writes each virtual once, force-adds and force-removes every real, then re-adds each healthy one.
+          const writes = run.events().length;
+          const needed = s.virtuals.length + 2 * s.n + healthy.size;
+          if (writes > 0) {
+            res.startEstimateS = (cap.start * needed) / writes;
+            res.notes.push(`${writes}/${needed} start writes done: linear extrapolation ${res.startEstimateS.toFixed(0)} s (an underestimate: every decision re-reads the whole table)`);
+          }
+        }
+        break;
+      }
+    }
+    // 2. CPU per 1,000 checks in steady state: until the farm saw about one full pass and >= 10 s passed.
+    if (!res.startCapped) {
+      const c0 = cpuOfTree(run.pid);
+      const s0 = await farm.send({ cmd: 'stats' });
+      let s1 = s0;
+      const w0 = epochMs();
+      for (;;) {
+        await sleep(1000);
+        s1 = await farm.send({ cmd: 'stats' });
+        const el = epochMs() - w0;
+        if ((el >= 10_000 && Number(s1.requests) - Number(s0.requests) >= healthy.size) || el >= cap.cpuMax * 1000) break;
+      }
+      const c1 = cpuOfTree(run.pid);
+      const checks = Number(s1.requests) - Number(s0.requests);
+      const seconds = c1.self - c0.self;
+      res.cpu = { seconds, childSeconds: c1.children - c0.children, checks, windowS: (Number(s1.at) - Number(s0.at)) / 1000, perThousandChecksS: checks > 0 ? (seconds / checks) * 1000 : null };
+    }
+    // 3. reload of a one-line change (one real's weight 1 -> 2).
+    if (withReload && !res.startCapped) {
+      const target = reloadTarget(s);
+      const tR = epochMs();
+      run.reload({ real: target, weight: 2 });
+      let applied: number | undefined;
+      for (;;) {
+        await sleep(50);
+        const ev = run.events().find((e) => e.t >= tR && e.kind === 'dest' && destId(e.svc, e.dest) === id(target) && e.weight === 2);
+        if (ev) {
+          applied = ev.t;
+          break;
+        }
+        if (epochMs() - tR > cap.reload * 1000 || !run.alive()) break;
+      }
+      // Count writes until one more check interval has passed, so a reload that rewrites everything shows.
+      await sleep(TIMING.checkInterval * 1000 + 1000);
+      const ops = opsBetween(run.events(), tR, epochMs(), id(target));
+      res.reload = {
+        appliedMs: applied === undefined ? null : applied - tR,
+        capped: applied === undefined,
+        untouchedRealOps: ops.untouchedDests,
+        serviceOps: ops.services,
+      };
+      if (applied === undefined) res.notes.push(`reload not applied within ${cap.reload} s`);
+    }
+    // 4. 5 % black holes at a recorded instant; latency until each is removed.
+    if (!res.startCapped) {
+      const bh = await farm.send({ cmd: 'blackhole', addrs: holeIdx.map((i) => s.reals[i]!.addr) });
+      const at = Number(bh.at);
+      let lat = new Map<string, number>();
+      for (;;) {
+        await sleep(250);
+        lat = detectionLatencies(run.events(), at, holes);
+        if (lat.size === holes.size || epochMs() - at > cap.detect * 1000 || !run.alive()) break;
+      }
+      const xs = [...lat.values()];
+      const complete = lat.size === holes.size;
+      res.detection = {
+        p50Ms: lat.size * 2 >= holes.size ? (percentile(xs, 50) ?? null) : null,
+        // p99 is only defined when at most 1 % of the holes went undetected.
+        p99Ms: complete || (holes.size - lat.size) / holes.size <= 0.01 ? (percentile([...xs, ...Array<number>(holes.size - lat.size).fill(Infinity)], 99) ?? null) : null,
+        detected: lat.size,
+        holes: holes.size,
+        windowS: cap.detect,
+      };
+      if (!complete) res.notes.push(`${holes.size - lat.size}/${holes.size} black holes not detected within ${cap.detect} s`);
+    }
+    res.peakRssMiB = peakRssMiB(run.pid);
+  } finally {
+    await run.stop();
+    farm.stop();
+  }
+  return res;
+}
+
+async function main(): Promise<void> {
+  const arg = (k: string, d: string): string => {
+    const i = process.argv.indexOf(`--${k}`);
+    return i >= 0 ? (process.argv[i + 1] ?? d) : d;
+  };
+  const where = arg('where', 'host') as Where;
+  const sizes = arg('sizes', '10,100,1000,10000').split(',').map(Number);
+  const peers = arg('peers', 'ldirectord-ng,ldirectord,keepalived').split(',') as Peer['name'][];
+  const out = arg('out', path.join(ROOT, 'bench', 'results', `${where}.json`));
+  const reloadAt = Number(arg('reload-at', String(Math.max(...sizes))));
+  // --max-n ldirectord=100: skip a peer above that N (Perl ldirectord under TCG cannot finish larger starts).
+  const maxN = new Map(arg('max-n', '').split(',').filter(Boolean).map((kv) => [kv.split('=')[0], Number(kv.split('=')[1])] as const));
+  const results: RunResult[] = [];
+  const save = (): void =>
+    writeFileSync(out, `${JSON.stringify({ where, date: new Date().toISOString(), host: os.hostname(), cpus: os.cpus().length, timing: TIMING, sizes, results }, null, 2)}\n`);
+  for (const n of sizes) {
+    const s = makeScenario(n);
+    for (const name of peers) {
+      if (n > (maxN.get(name) ?? Infinity)) continue;
+      const started = Date.now();
+      process.stderr.write(`bench[${where}] ${name} N=${n} ... `);
+      let r: RunResult;
+      try {
+        r = await measure(PEERS[name], s, where, n >= reloadAt || n >= 1000);
+      } catch (err) {
+        r = { peer: name, where, n, virtuals: s.virtuals.length, healthy: 0, startS: null, startCapped: false, programmed: 0, detection: null, cpu: null, peakRssMiB: null, reload: null, notes: [`error: ${(err as Error).stack ?? String(err)}`] };
+      }
+      results.push(r);
+      save();
+      process.stderr.write(`${((Date.now() - started) / 1000).toFixed(0)} s: start ${r.startS ?? '-'}${r.startCapped ? '+' : ''} s, p99 ${r.detection?.p99Ms ?? '-'} ms, cpu/1k ${r.cpu?.perThousandChecksS?.toFixed(3) ?? '-'} s, rss ${r.peakRssMiB?.toFixed(0) ?? '-'} MiB${r.notes.length > 1 ? `; ${r.notes.slice(1).join('; ')}` : ''}\n`);
+    }
+  }
+  save();
+}
+
+await main();

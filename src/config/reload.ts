@@ -1,0 +1,86 @@
+// Parse-then-swap: a config change is read and parsed first; errors keep the running config untouched.
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import type { Config } from '../model/config.js';
+
+/** A parse outcome with diagnostics already rendered as log lines. */
+export type LoadOutcome =
+  | { readonly ok: true; readonly config: Config; readonly warnings: readonly string[] }
+  | { readonly ok: false; readonly errors: readonly string[] };
+
+/** Parses config text read from `file`. */
+export type ParseFn = (text: string, file: string) => Promise<LoadOutcome>;
+
+/** What a reload attempt did. */
+export type ReloadResult =
+  | { readonly kind: 'unchanged' }
+  | { readonly kind: 'failed'; readonly errors: readonly string[] }
+  | { readonly kind: 'reloaded'; readonly previous: Config; readonly config: Config; readonly warnings: readonly string[] };
+
+/** sha256 of the file's bytes. */
+export function contentHash(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/** Holds the running config and swaps it only for one that parsed cleanly (fixes §7.2 item 10). */
+export class ConfigHolder {
+  private cfg: Config;
+  private hash: string;
+
+  constructor(
+    private readonly path: string,
+    private readonly parse: ParseFn,
+    initial: { config: Config; text: string },
+  ) {
+    this.cfg = initial.config;
+    this.hash = contentHash(initial.text);
+  }
+
+  /** Reads and parses `path` once (start-up); never throws for a bad file. */
+  static async load(path: string, parse: ParseFn): Promise<{ holder: ConfigHolder; warnings: readonly string[] } | { errors: readonly string[] }> {
+    let text: string;
+    try {
+      text = await readFile(path, 'utf8');
+    } catch (err) {
+      return { errors: [`can not open file ${path}: ${err instanceof Error ? err.message : String(err)}`] };
+    }
+    const r = await parse(text, path);
+    if (!r.ok) return { errors: r.errors };
+    return { holder: new ConfigHolder(path, parse, { config: r.config, text }), warnings: r.warnings };
+  }
+
+  /** The running config. */
+  get config(): Config {
+    return this.cfg;
+  }
+
+  /** True when the file's content differs from the last content seen (a touch is not a change). */
+  async changedOnDisk(): Promise<boolean> {
+    try {
+      return contentHash(await readFile(this.path, 'utf8')) !== this.hash;
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * Re-reads the file. Without `force` an unchanged content does nothing. A broken file leaves
+   * the running config as it was; its hash is remembered so it is not retried until it changes.
+   */
+  async reload(force: boolean): Promise<ReloadResult> {
+    let text: string;
+    try {
+      text = await readFile(this.path, 'utf8');
+    } catch (err) {
+      return { kind: 'failed', errors: [`can not open file ${this.path}: ${err instanceof Error ? err.message : String(err)}`] };
+    }
+    const hash = contentHash(text);
+    if (!force && hash === this.hash) return { kind: 'unchanged' };
+    this.hash = hash;
+    const r = await this.parse(text, this.path);
+    if (!r.ok) return { kind: 'failed', errors: r.errors };
+    const previous = this.cfg;
+    this.cfg = r.config;
+    return { kind: 'reloaded', previous, config: r.config, warnings: r.warnings };
+  }
+}

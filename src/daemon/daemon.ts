@@ -1,0 +1,196 @@
+// The running daemon, in-process: config holder, health, reconciler, watcher, reload and stop.
+import type { Clock } from '../clock.js';
+import { ConfigHolder } from '../config/reload.js';
+import type { ParseFn, ReloadResult } from '../config/reload.js';
+import { ConfigWatcher } from '../config/watcher.js';
+import type { Ipvs } from '../ipvs/types.js';
+import type { Logger } from '../log/types.js';
+import { msg } from '../log/messages.js';
+import type { Config } from '../model/config.js';
+import { Reconciler, targetsFromConfig } from '../reconcile/index.js';
+import type { HealthLookup, ReconcileEvent } from '../reconcile/index.js';
+import { LdirdError } from '../errors.js';
+
+/** upstream's daemon status (also the emailalertstatus bits). */
+export type DaemonPhase = 'starting' | 'running' | 'stopping' | 'reloading';
+
+/** A health transition as the daemon needs it. */
+export interface HealthTransition {
+  /** serviceKey() string of the virtual. */
+  readonly svcKey: string;
+  /** realHealthId() of the real. */
+  readonly realId: string;
+  readonly state: 'up' | 'down';
+  readonly reason?: string;
+}
+
+/** The health checks of one config, behind a narrow interface (the health scheduler adapts to it). */
+export interface HealthMonitor {
+  readonly lookup: HealthLookup;
+  /** A new config: keep the state of unchanged reals, start/stop checks of added/removed ones. */
+  update(config: Config): void;
+  stop(): Promise<void>;
+}
+
+/** Builds the health monitor for a config; `onTransition` is called on every up/down change. */
+export type HealthFactory = (config: Config, onTransition: (t: HealthTransition) => void) => HealthMonitor;
+
+/** Everything the daemon is built from (main.ts passes real adapters, tests pass fakes). */
+export interface DaemonOptions {
+  /** Resolved absolute config path. */
+  readonly configPath: string;
+  readonly ipvs: Ipvs;
+  readonly logger: Logger;
+  readonly clock: Clock;
+  readonly parse: ParseFn;
+  readonly health: HealthFactory;
+  /** Runs a shell command line (fallbackcommand, callback). */
+  readonly runCommand: (command: string) => Promise<number>;
+  /** Watch the file with chokidar (default true). */
+  readonly watch?: boolean;
+  readonly watchPolling?: boolean;
+  readonly watchDebounceMs?: number;
+  /** Periodic kernel resync (default: checkinterval seconds). */
+  readonly resyncMs?: number;
+  /** Called after a successful reload (logfile= may have changed). */
+  readonly onConfig?: (config: Config) => void;
+  /** Called with applied IPVS events (e-mail alerts). */
+  readonly onEvents?: (events: readonly ReconcileEvent[], phase: DaemonPhase, config: Config) => void;
+}
+
+/** One ldirectord daemon instance. */
+export class Daemon {
+  private phase: DaemonPhase = 'starting';
+  private watcher: ConfigWatcher | undefined;
+  private reloading: Promise<ReloadResult> | undefined;
+  private stopped = false;
+
+  private constructor(
+    private readonly opts: DaemonOptions,
+    private readonly holder: ConfigHolder,
+    private readonly reconciler: Reconciler,
+    private health: HealthMonitor,
+  ) {}
+
+  /** Loads the config and starts checks, reconciler and watcher; throws CONFIG_INVALID on a bad config. */
+  static async start(opts: DaemonOptions): Promise<Daemon> {
+    const loaded = await ConfigHolder.load(opts.configPath, opts.parse);
+    if (!('holder' in loaded)) {
+      for (const e of loaded.errors) opts.logger.log(e);
+      throw new LdirdError('CONFIG_INVALID', loaded.errors.join('\n'));
+    }
+    for (const w of loaded.warnings) opts.logger.log(w);
+    const config = loaded.holder.config;
+    // The reconciler's callbacks need the daemon, which needs the reconciler: tie the knot through a ref.
+    const ref: { d?: Daemon } = {};
+    let lookup: HealthLookup = () => undefined;
+    const reconciler = new Reconciler({
+      ipvs: opts.ipvs,
+      logger: opts.logger,
+      clock: opts.clock,
+      health: (sk, id) => lookup(sk, id),
+      runCommand: opts.runCommand,
+      resyncMs: opts.resyncMs ?? config.global.checkInterval * 1000,
+      onEvents: (events) => {
+        if (ref.d) opts.onEvents?.(events, ref.d.phase, ref.d.holder.config);
+      },
+    });
+    const health = opts.health(config, () => reconciler.request());
+    lookup = health.lookup;
+    const self = new Daemon(opts, loaded.holder, reconciler, health);
+    ref.d = self;
+    reconciler.setTargets(targetsFromConfig(config));
+    reconciler.start();
+    if (opts.watch ?? true) {
+      self.watcher = new ConfigWatcher(opts.configPath, () => void self.fileChanged(), {
+        clock: opts.clock,
+        ...(opts.watchPolling !== undefined ? { usePolling: opts.watchPolling } : {}),
+        ...(opts.watchDebounceMs !== undefined ? { debounceMs: opts.watchDebounceMs } : {}),
+      });
+      await self.watcher.whenReady();
+    }
+    await reconciler.whenIdle();
+    self.phase = 'running';
+    return self;
+  }
+
+  /** The running config. */
+  get config(): Config {
+    return this.holder.config;
+  }
+
+  /** The current phase. */
+  get status(): DaemonPhase {
+    return this.phase;
+  }
+
+  /** The reconciler (tests wait on it). */
+  get reconcile(): Reconciler {
+    return this.reconciler;
+  }
+
+  /** SIGHUP / `reload`: re-read the file even if unchanged. */
+  reloadOnSignal(): Promise<ReloadResult> {
+    this.opts.logger.log(msg.reloadingOnSignal());
+    return this.reload(true);
+  }
+
+  /** Autoreload path: chokidar saw the file change (upstream's check_cfgfile, §4.8). */
+  private async fileChanged(): Promise<void> {
+    if (this.stopped || !(await this.holder.changedOnDisk())) return;
+    this.opts.logger.log(msg.changedOnDisk(this.opts.configPath));
+    const auto = this.holder.config.global.autoreload;
+    const callback = this.holder.config.global.callback;
+    if (auto) {
+      this.opts.logger.log(msg.rereadConfig());
+      await this.reload(false);
+    } else {
+      this.opts.logger.log(msg.ignoreConfig());
+    }
+    if (callback) await this.opts.runCommand(`${callback} ${this.opts.configPath}`);
+  }
+
+  /** Parse-then-swap; on success only what changed is touched (health of unchanged reals kept). */
+  reload(force: boolean): Promise<ReloadResult> {
+    const run = async (): Promise<ReloadResult> => {
+      const before = this.phase;
+      this.phase = 'reloading';
+      try {
+        const r = await this.holder.reload(force);
+        if (r.kind === 'failed') {
+          for (const e of r.errors) this.opts.logger.log(e);
+          this.opts.logger.log(msg.reloadKeptOld(this.opts.configPath));
+        } else if (r.kind === 'reloaded') {
+          for (const w of r.warnings) this.opts.logger.log(w);
+          this.opts.onConfig?.(r.config);
+          this.health.update(r.config);
+          this.reconciler.setTargets(targetsFromConfig(r.config));
+          await this.reconciler.whenIdle();
+        }
+        return r;
+      } finally {
+        this.phase = before === 'reloading' ? 'running' : before;
+      }
+    };
+    // Reloads are serialised: a second one waits for the first.
+    const next = (this.reloading ?? Promise.resolve()).then(run, run);
+    this.reloading = next;
+    return next;
+  }
+
+  /** Graceful stop: checks and reconciler stopped, cleanstop applied, terminated line logged. */
+  async stop(signal: string): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.phase = 'stopping';
+    await this.watcher?.close();
+    await this.health.stop();
+    await this.reconciler.stop();
+    try {
+      await this.reconciler.cleanStop();
+    } catch (err) {
+      this.opts.logger.log(`cleanstop failed: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    this.opts.logger.log(msg.terminated(signal));
+  }
+}

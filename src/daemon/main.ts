@@ -1,0 +1,95 @@
+// Composition root: the only place real adapters (netlink/ipvsadm, winston, chokidar, clock) are built.
+import { hostname } from 'node:os';
+import { systemClock } from '../clock.js';
+import { runShell } from '../alerts/exec.js';
+import { FakeIpvs, IpvsadmIpvs, NetlinkIpvs } from '../ipvs/index.js';
+import type { Ipvs } from '../ipvs/index.js';
+import { LdLogger, logTargetFor, msg } from '../log/index.js';
+import type { ForegroundRequest } from './commands.js';
+import { Daemon } from './daemon.js';
+import { simpleHealthFactory } from './health-adapter.js';
+import { makeParse } from './parse.js';
+import { removeOwnPidFile, writePidFile } from './pidfile.js';
+import { isLdirdError } from '../errors.js';
+import { AlertSender } from '../alerts/email.js';
+
+/** The IPVS backend: LDIRD_IPVS=netlink (default) | ipvsadm | fake (in-memory, for lifecycle tests without IPVS). */
+export function chooseIpvs(env: NodeJS.ProcessEnv = process.env): Ipvs {
+  if (env.LDIRD_IPVS === 'ipvsadm') return new IpvsadmIpvs();
+  if (env.LDIRD_IPVS === 'fake') return new FakeIpvs();
+  return new NetlinkIpvs();
+}
+
+const STOP_SIGNALS = ['SIGTERM', 'SIGINT', 'SIGQUIT'] as const;
+
+/**
+ * Runs the daemon in this process until a terminating signal: writes the pid file (daemon mode),
+ * HUP reloads, TERM/INT/QUIT stop gracefully (cleanstop), then the pid file is removed.
+ */
+export async function runForeground(req: ForegroundRequest): Promise<number> {
+  const clock = systemClock;
+  const logger = new LdLogger({
+    cfgName: req.cfgName,
+    target: logTargetFor({ logfile: req.logfile, debug: req.debug, supervised: req.supervised }),
+    debugLevel: req.debug ? 3 : 0,
+  });
+  if (req.pidFile) {
+    try {
+      writePidFile(req.pidFile, process.pid);
+    } catch {
+      logger.log(msg.cannotOpenPid(req.pidFile));
+      logger.log(msg.exitStatus(1, 'Initialisation Error'));
+      return 1;
+    }
+  }
+  const ipvs = chooseIpvs();
+  const parse = makeParse();
+  const host = process.env.HOSTNAME ?? hostname();
+  const runCommand = (c: string) => runShell(c, logger);
+  const alerts = new AlertSender({ logger, clock, hostname: host });
+  let daemon: Daemon;
+  try {
+    daemon = await Daemon.start({
+      configPath: req.configPath,
+      ipvs,
+      logger,
+      clock,
+      parse,
+      runCommand,
+      health: simpleHealthFactory({ clock, logger, hostname: host }),
+      watchPolling: process.env.LDIRD_WATCH_POLLING === '1',
+      onConfig: (c) => logger.setTarget(logTargetFor({ logfile: c.global.logfile, debug: req.debug, supervised: req.supervised })),
+      onEvents: (events, phase, config) => alerts.onEvents(events, phase, config),
+    });
+  } catch (err) {
+    logger.log(isLdirdError(err, 'CONFIG_INVALID') ? msg.exitStatus(2, 'config_error: Configuration Error') : `Start failed: ${String(err)}`);
+    if (req.pidFile) removeOwnPidFile(req.pidFile, process.pid);
+    await ipvs.close().catch(() => undefined);
+    return isLdirdError(err, 'CONFIG_INVALID') ? 2 : 1;
+  }
+  const done = new Promise<number>((resolve) => {
+    let stopping = false;
+    const onStop = (sig: string) => {
+      if (stopping) return; // a second signal while cleaning up is ignored (upstream died half-way)
+      stopping = true;
+      void (async () => {
+        await daemon.stop(sig.replace(/^SIG/, ''));
+        alerts.stop();
+        await ipvs.close().catch(() => undefined);
+        if (req.pidFile) removeOwnPidFile(req.pidFile, process.pid);
+        resolve(0);
+      })();
+    };
+    for (const s of STOP_SIGNALS) process.on(s, () => onStop(s));
+    process.on('SIGHUP', () => {
+      logger.reopen();
+      void daemon.reloadOnSignal();
+    });
+    process.on('SIGPIPE', () => undefined);
+  });
+  // Keep the process alive: every timer is unref'd so that stop can exit promptly.
+  const keepAlive = setInterval(() => undefined, 1 << 30);
+  const code = await done;
+  clearInterval(keepAlive);
+  return code;
+}

@@ -1,0 +1,319 @@
+// The health scheduler: every real id checked every checkinterval, concurrently under a cap, with an injected clock.
+import type { Clock, TimerHandle } from '../clock.js';
+import type { CheckName, CheckResult, Checker } from '../checks/types.js';
+import type { Config } from '../model/config.js';
+import { findMaintenanceFile, systemReverseLookup, type ReverseLookup } from './maintenance.js';
+import { FORCE_NEGOTIATE, INITIAL_HEALTH, combinedChoice, nextConnects, nextState, type RealHealth } from './policy.js';
+import { checkBudgetMs, planChecks, type CheckJob, type JobMember } from './spec.js';
+
+/** A real changed state in a virtual (only changes are reported, never repeats). */
+export interface HealthTransition {
+  /** serviceKey() text of the virtual, as the reconciler keys it ("tcp:10.0.0.1:80", "fwm:inet:5"). */
+  readonly virtualKey: string;
+  /** "addr:port" of the real ("[v6]:port"), as the reconciler keys it. */
+  readonly realKey: string;
+  /** Upstream's virtual id ("tcp:10.0.0.1:80"), for log lines. */
+  readonly virtualId: string;
+  readonly state: 'up' | 'down';
+  /** Why: the check's message when up, what was sent and what came back when down. */
+  readonly reason: string;
+}
+
+/** A failure absorbed by failurecount, or a success that cleared earlier ones (upstream logs both). */
+export interface SoftFailureEvent {
+  readonly virtualKey: string;
+  readonly realKey: string;
+  readonly virtualId: string;
+  /** 'failure': "failure count/limit"; 'reset': the counter went from `count` back to 0. */
+  readonly kind: 'failure' | 'reset';
+  readonly count: number;
+  readonly limit: number;
+  readonly reason: string;
+}
+
+/** The current state of one (virtual, real) pair. */
+export interface HealthSnapshotEntry {
+  readonly virtualKey: string;
+  readonly realKey: string;
+  readonly virtualId: string;
+  readonly state: 'unknown' | 'up' | 'down';
+  readonly failCount: number;
+  readonly reason?: string;
+  /** Clock time (Clock.now()) of the last completed check. */
+  readonly lastCheckedAt?: number;
+}
+
+/** How the scheduler is built; only `clock`, `checkers` and `onTransition` are required. */
+export interface HealthSchedulerOptions {
+  readonly clock: Clock;
+  /** The registry (src/checks getChecker). */
+  readonly checkers: (name: CheckName) => Checker;
+  readonly onTransition: (t: HealthTransition) => void;
+  readonly onSoftFailure?: (e: SoftFailureEvent) => void;
+  /** Most checks running at once (default 256); more wait their turn in due order. */
+  readonly maxInFlight?: number;
+  /** First runs are spread over min(staggerMs, checkinterval) so they do not all start at once (default 1000). */
+  readonly staggerMs?: number;
+  /** Extra time past a check's own budget before the scheduler aborts it (default 1000 ms). */
+  readonly graceMs?: number;
+  /** This director's host name for CheckSpec (default os.hostname via the config loader's value). */
+  readonly hostname?: string;
+  /** Reverse lookup for maintenancedir names (default: system getnameinfo, bounded). */
+  readonly reverseLookup?: ReverseLookup;
+}
+
+/** Dependencies of one check run. */
+export interface RunDeps {
+  readonly checkers: (name: CheckName) => Checker;
+  readonly maintenanceDir?: string | undefined;
+  readonly reverseLookup: ReverseLookup;
+}
+
+/** The outcome of one run: which check ran, its result, and whether maintenance forced it. */
+export interface RunOutcome {
+  readonly name: CheckName;
+  readonly result: CheckResult;
+  readonly forced: boolean;
+}
+
+/** Runs one check of a job once (maintenance file first, as upstream's _check_real). */
+export async function runJobOnce(job: CheckJob, name: CheckName, deps: RunDeps, signal: AbortSignal): Promise<RunOutcome> {
+  if (deps.maintenanceDir !== undefined) {
+    const hit = await findMaintenanceFile(deps.maintenanceDir, job.realAddress, job.realPort, deps.reverseLookup);
+    if (hit !== undefined) return { name, result: { ok: false, reason: `Server in maintenance (${hit})` }, forced: true };
+  }
+  try {
+    return { name, result: await deps.checkers(name)(job.spec, signal), forced: false };
+  } catch (err) {
+    // Checks reject only on programmer error; the real is down and the reason says why.
+    return { name, result: { ok: false, reason: `${name} check failed internally: ${String(err)}` }, forced: false };
+  }
+}
+
+/** Which check a job runs next, given its combined counter. */
+export function nextCheckName(job: CheckJob, numConnects: number): CheckName {
+  const k = job.kind;
+  if (k.type === 'single') return k.name;
+  return combinedChoice(numConnects, k.n) === 'negotiate' ? k.negotiate : k.connect;
+}
+
+interface JobState {
+  job: CheckJob;
+  health: RealHealth;
+  numConnects: number;
+  reason?: string;
+  lastCheckedAt?: number;
+  lastStart: number;
+  timer: TimerHandle | undefined;
+  queued: boolean;
+  /** The running check: cancel() aborts it and releases its slot at once. */
+  running: { cancel: () => void } | undefined;
+  removed: boolean;
+}
+
+const DEFAULT_MAX_IN_FLIGHT = 256;
+
+/**
+ * Checks every real of a config on its own period and reports up/down transitions.
+ * Starts checking on construction; update() swaps the config keeping unchanged reals' state;
+ * stop() cancels timers and aborts running checks.
+ */
+export class HealthScheduler {
+  private readonly states = new Map<string, JobState>();
+  private readonly queue: JobState[] = [];
+  private inFlight = 0;
+  private stopped = false;
+  private maintenanceDir: string | undefined;
+  private readonly opts: HealthSchedulerOptions;
+  private readonly reverseLookup: ReverseLookup;
+
+  constructor(config: Config, opts: HealthSchedulerOptions) {
+    this.opts = opts;
+    this.reverseLookup = opts.reverseLookup ?? systemReverseLookup();
+    this.install(config);
+  }
+
+  /** Checks now running (for tests and status). */
+  get running(): number {
+    return this.inFlight;
+  }
+
+  /** Swaps in a new config: reals with the same id (spec §3.8) keep their state and schedule. */
+  update(config: Config): void {
+    if (this.stopped) return;
+    this.install(config);
+  }
+
+  /** Current state of every (virtual, real) pair, in config order. */
+  snapshot(): HealthSnapshotEntry[] {
+    const out: HealthSnapshotEntry[] = [];
+    for (const s of this.states.values()) {
+      for (const m of s.job.members) {
+        out.push({
+          ...m,
+          state: s.health.state,
+          failCount: s.health.failCount,
+          ...(s.reason !== undefined ? { reason: s.reason } : {}),
+          ...(s.lastCheckedAt !== undefined ? { lastCheckedAt: s.lastCheckedAt } : {}),
+        });
+      }
+    }
+    return out;
+  }
+
+  /** Checked state of one real in one virtual; undefined while unchecked (a bound function, safe to pass around). */
+  readonly lookup = (virtualKey: string, realKey: string): 'up' | 'down' | undefined => {
+    for (const s of this.states.values()) {
+      if (s.health.state === 'unknown') continue;
+      if (s.job.members.some((m) => m.virtualKey === virtualKey && m.realKey === realKey)) return s.health.state;
+    }
+    return undefined;
+  };
+
+  /** Stops all checking: cancels timers and aborts running checks (their sockets close on the abort). */
+  stop(): Promise<void> {
+    this.stopped = true;
+    for (const s of this.states.values()) this.retire(s);
+    this.queue.length = 0;
+    return Promise.resolve();
+  }
+
+  private install(config: Config): void {
+    this.maintenanceDir = config.global.maintenanceDir;
+    const jobs = planChecks(config, { hostname: this.opts.hostname ?? '' });
+    const fresh: JobState[] = [];
+    const keep = new Set<string>();
+    for (const job of jobs) {
+      keep.add(job.id);
+      const old = this.states.get(job.id);
+      if (old) {
+        const before = new Set(old.job.members.map(memberKey));
+        old.job = job;
+        // A pair that joins an already checked real learns its state at once.
+        if (old.health.state !== 'unknown') {
+          for (const m of job.members) {
+            if (!before.has(memberKey(m))) this.emit(m, old.health.state, old.reason ?? 'state of the same real in another virtual');
+          }
+        }
+        continue;
+      }
+      const s: JobState = {
+        job, health: INITIAL_HEALTH, numConnects: FORCE_NEGOTIATE, lastStart: 0, queued: false, removed: false, timer: undefined, running: undefined,
+      };
+      this.states.set(job.id, s);
+      fresh.push(s);
+    }
+    for (const [id, s] of this.states) {
+      if (!keep.has(id)) {
+        this.retire(s);
+        this.states.delete(id);
+      }
+    }
+    this.stagger(fresh);
+  }
+
+  /** Spreads first runs evenly over min(staggerMs, interval). */
+  private stagger(fresh: readonly JobState[]): void {
+    const n = fresh.length;
+    fresh.forEach((s, i) => {
+      const spread = Math.min(this.opts.staggerMs ?? 1000, s.job.intervalMs);
+      this.schedule(s, n > 1 ? Math.floor((i * spread) / n) : 0);
+    });
+  }
+
+  private retire(s: JobState): void {
+    s.removed = true;
+    s.timer?.cancel();
+    s.timer = undefined;
+    if (s.queued) {
+      const i = this.queue.indexOf(s);
+      if (i >= 0) this.queue.splice(i, 1);
+      s.queued = false;
+    }
+    s.running?.cancel();
+  }
+
+  private schedule(s: JobState, delayMs: number): void {
+    s.timer = this.opts.clock.setTimeout(() => {
+      s.timer = undefined;
+      this.enqueue(s);
+    }, Math.max(0, delayMs));
+  }
+
+  private enqueue(s: JobState): void {
+    if (this.stopped || s.removed || s.queued || s.running) return;
+    s.queued = true;
+    this.queue.push(s);
+    this.pump();
+  }
+
+  private pump(): void {
+    const max = Math.max(1, this.opts.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT);
+    while (!this.stopped && this.inFlight < max && this.queue.length > 0) this.launch(this.queue.shift()!);
+  }
+
+  private launch(s: JobState): void {
+    s.queued = false;
+    this.inFlight++;
+    const clock = this.opts.clock;
+    s.lastStart = clock.now();
+    const job = s.job;
+    const name = nextCheckName(job, s.numConnects);
+    const budget = checkBudgetMs(name, job.spec) + (this.opts.graceMs ?? 1000);
+    const abort = new AbortController();
+    let settled = false;
+    const finish = (outcome: RunOutcome | undefined): void => {
+      if (settled) return;
+      settled = true;
+      hard.cancel();
+      abort.abort();
+      s.running = undefined;
+      this.inFlight--;
+      if (outcome !== undefined && !this.stopped && !s.removed) {
+        this.apply(s, outcome);
+        const now = clock.now();
+        this.schedule(s, Math.max(s.lastStart + s.job.intervalMs, now) - now);
+      }
+      this.pump();
+    };
+    // The hard bound: a check that ignores its own timeout still cannot hold its slot or the real's verdict.
+    const hard = clock.setTimeout(
+      () => finish({ name, result: { ok: false, reason: `${name} check gave no verdict within ${budget} ms` }, forced: false }),
+      budget,
+    );
+    s.running = { cancel: () => finish(undefined) };
+    const deps: RunDeps = { checkers: this.opts.checkers, maintenanceDir: this.maintenanceDir, reverseLookup: this.reverseLookup };
+    runJobOnce(job, name, deps, abort.signal).then(finish, (err: unknown) =>
+      finish({ name, result: { ok: false, reason: String(err) }, forced: false }),
+    );
+  }
+
+  private apply(s: JobState, outcome: RunOutcome): void {
+    const { result, forced, name } = outcome;
+    if (s.job.kind.type === 'combined') {
+      // numConnects has not changed since launch, so this is the choice that ran.
+      const ran = combinedChoice(s.numConnects, s.job.kind.n);
+      s.numConnects = nextConnects(s.numConnects, ran, result.ok);
+    }
+    const reason = result.ok ? (result.message ?? `${name} check passed`) : result.reason;
+    const next = nextState(s.health, { ok: result.ok, reason, forced }, s.job.failureCount);
+    s.health = next.health;
+    s.reason = reason;
+    s.lastCheckedAt = this.opts.clock.now();
+    for (const m of s.job.members) {
+      if (next.softFailure) this.opts.onSoftFailure?.({ ...m, kind: 'failure', ...next.softFailure, reason });
+      if (next.resetFailCount !== undefined) {
+        this.opts.onSoftFailure?.({ ...m, kind: 'reset', count: next.resetFailCount, limit: s.job.failureCount, reason });
+      }
+      if (next.transition) this.emit(m, next.transition, reason);
+    }
+  }
+
+  private emit(m: JobMember, state: 'up' | 'down', reason: string): void {
+    this.opts.onTransition({ virtualKey: m.virtualKey, realKey: m.realKey, virtualId: m.virtualId, state, reason });
+  }
+}
+
+function memberKey(m: JobMember): string {
+  return `${m.virtualKey} ${m.realKey}`;
+}

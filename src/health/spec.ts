@@ -1,0 +1,204 @@
+// Pure mapping from the parsed Config to check jobs: CheckSpec per real (spec §2.7, §3.4-3.6), check kind, real id (§3.8).
+import type { CheckName, CheckSpec, ServiceName } from '../checks/types.js';
+import type { CheckType, Config, RealServer, VirtualService } from '../model/config.js';
+import { hostPort, serviceKey } from '../model/keys.js';
+
+/** ld_service_to_port (spec §2.8): used only when neither checkport nor the real's port is set. */
+const SERVICE_PORT: Partial<Record<ServiceName, number>> = {
+  ftp: 21, smtp: 25, dns: 53, http: 80, pop: 110, nntp: 119, imap: 143, ldap: 389, https: 443, submission: 587,
+  ldaps: 636, imaps: 993, pops: 995, oracle: 1521, radius: 1812, http_proxy: 3128, mysql: 3306, sip: 5060, pgsql: 5432,
+};
+
+/** ld_checkport (spec §3.6): checkport, else the real's port when > 0, else the service's well-known port (0 if none). */
+export function checkPort(virtual: VirtualService, real: RealServer): number {
+  if (virtual.checkPort !== undefined) return virtual.checkPort;
+  if (real.port > 0) return real.port;
+  return SERVICE_PORT[virtual.service] ?? 0;
+}
+
+/** The HTTP URL upstream's ld_setup builds (spec §3.4); undefined for non-HTTP services. */
+export function httpUrl(virtual: VirtualService, real: RealServer, port: number): string | undefined {
+  const service = virtual.service;
+  if (service !== 'http' && service !== 'https' && service !== 'http_proxy') return undefined;
+  const schema = service === 'http_proxy' ? 'http' : service;
+  const request = real.effectiveRequest;
+  const uri = request.replace(/^\//, '');
+  const direct = `${schema}://${hostPort(real.address, port)}/${uri}`;
+  if (real.request !== undefined) return request.includes(`${schema}://`) ? uri : direct;
+  return service === 'http_proxy' ? uri : direct;
+}
+
+/** Options of buildCheckSpec that are not in the config. */
+export interface SpecOptions {
+  /** This director's host name (FTP/SIP defaults); the config loader already applied it to login/passwd. */
+  readonly hostname: string;
+}
+
+/** The CheckSpec for one real of one virtual: ports, URL, timeouts and credentials resolved as upstream. */
+export function buildCheckSpec(config: Config, virtual: VirtualService, real: RealServer, opts: SpecOptions): CheckSpec {
+  void config; // every value below is already resolved per virtual by the normaliser (spec §2.7)
+  const port = checkPort(virtual, real);
+  const url = httpUrl(virtual, real, port);
+  const k = virtual.key;
+  const vip = k.kind === 'fwmark' ? String(k.fwmark) : k.address.includes(':') ? `[${k.address}]` : k.address;
+  return {
+    host: real.address,
+    port,
+    protocol: virtual.protocol,
+    vip,
+    vport: virtual.key.kind === 'fwmark' ? 0 : virtual.port,
+    realPort: real.port,
+    request: real.effectiveRequest,
+    receive: real.effectiveReceive,
+    ...(url !== undefined ? { url } : {}),
+    httpMethod: virtual.httpMethod,
+    ...(virtual.virtualHost !== undefined ? { virtualHost: virtual.virtualHost } : {}),
+    login: virtual.login,
+    passwd: virtual.passwd,
+    database: virtual.database,
+    secret: virtual.secret,
+    checkCommand: virtual.checkCommand,
+    checkTimeoutMs: virtual.checkTimeout * 1000,
+    negotiateTimeoutMs: virtual.negotiateTimeout * 1000,
+    attempts: virtual.checkCount,
+    hostname: opts.hostname,
+  };
+}
+
+/** What a job runs each time: one check, or checktype=N's negotiate/connect alternation. */
+export type JobKind =
+  | { readonly type: 'single'; readonly name: CheckName }
+  | { readonly type: 'combined'; readonly n: number; readonly negotiate: CheckName; readonly connect: CheckName };
+
+/** The check that checktype=connect means for a protocol: upstream pings UDP reals instead (spec §3.2 item 3). */
+function connectFor(virtual: VirtualService): CheckName {
+  return virtual.protocol === 'udp' ? 'ping' : 'connect';
+}
+
+/** The check(s) a virtual's checktype runs (spec §3.2). */
+export function jobKind(virtual: VirtualService): JobKind {
+  switch (virtual.checkType) {
+    case 'negotiate':
+      return { type: 'single', name: virtual.service };
+    case 'connect':
+      return { type: 'single', name: connectFor(virtual) };
+    case 'combined':
+      return { type: 'combined', n: virtual.combinedCount ?? 0, negotiate: virtual.service, connect: connectFor(virtual) };
+    default:
+      return { type: 'single', name: virtual.checkType };
+  }
+}
+
+/** The time budget (ms) of a check by name (spec §3.5): dialogues use negotiatetimeout, LDAP/RADIUS and basic checks checktimeout. */
+export function checkBudgetMs(name: CheckName, spec: CheckSpec): number {
+  switch (name) {
+    case 'connect':
+    case 'external':
+    case 'external-perl':
+    case 'ldap':
+    case 'ldaps':
+    case 'radius':
+      return spec.checkTimeoutMs;
+    case 'ping':
+      return spec.checkTimeoutMs * Math.max(1, spec.attempts);
+    case 'on':
+    case 'off':
+    case 'none':
+      return 1000;
+    default:
+      return spec.negotiateTimeoutMs;
+  }
+}
+
+/** Perl's quotemeta: every non-word character backslashed. */
+function quotemeta(s: string): string {
+  return s.replace(/[^A-Za-z0-9_]/g, (c) => `\\${c}`);
+}
+
+/**
+ * Upstream's real id (spec §3.8): reals with equal ids are checked once and the result
+ * applies to every virtual holding one; reloads keep the state of ids that did not change.
+ */
+export function realCheckId(virtual: VirtualService, real: RealServer): string {
+  const check =
+    virtual.checkType === 'negotiate' || virtual.checkType === 'combined'
+      ? `${virtual.checkType}:${virtual.service}`
+      : virtual.checkType === 'external' || virtual.checkType === 'external-perl'
+        ? `${virtual.checkType}:${virtual.checkCommand}`
+        : virtual.checkType;
+  return [
+    check, virtual.protocol, real.address, real.port, virtual.virtualHost ?? '', virtual.checkPort ?? '', real.weight,
+    real.forward, quotemeta(real.effectiveRequest), quotemeta(real.effectiveReceive),
+  ].join(':');
+}
+
+/** The reconciler's key of a virtual (same text as serviceKey(serviceKeyOf(v)) in src/reconcile). */
+export function virtualKeyOf(virtual: VirtualService): string {
+  const k = virtual.key;
+  if (k.kind === 'fwmark') return serviceKey({ kind: 'fwmark', af: k.af, fwmark: k.fwmark });
+  return serviceKey({ kind: 'addr', af: k.af, protocol: k.protocol, addr: k.address, port: k.port });
+}
+
+/** The reconciler's key of a real inside its virtual: "addr:port" ("[v6]:port"). */
+export function realKeyOf(real: RealServer): string {
+  return hostPort(real.address, real.port);
+}
+
+/** One (virtual, real) pair a job's verdict applies to. */
+export interface JobMember {
+  readonly virtualKey: string;
+  readonly realKey: string;
+  /** Upstream's virtual id (tcp:1.2.3.4:80), for messages. */
+  readonly virtualId: string;
+}
+
+/** Everything the scheduler needs to check one real id. */
+export interface CheckJob {
+  readonly id: string;
+  /** The checktype= of the (first) virtual holding this real. */
+  readonly checkType: CheckType;
+  readonly kind: JobKind;
+  readonly spec: CheckSpec;
+  readonly members: readonly JobMember[];
+  readonly failureCount: number;
+  readonly intervalMs: number;
+  /** For the maintenance directory: the real as configured. */
+  readonly realAddress: string;
+  readonly realPort: number;
+}
+
+/**
+ * Every check job of a config, in config order, one per real id (the first virtual's settings
+ * win, as upstream's pass checks an id once). checkinterval is global unless fork=yes (spec §2.6).
+ */
+export function planChecks(config: Config, opts: SpecOptions): CheckJob[] {
+  const jobs = new Map<string, { job: CheckJob; members: JobMember[] }>();
+  for (const v of config.virtuals) {
+    const intervalS = config.global.fork ? (v.checkInterval ?? config.global.checkInterval) : config.global.checkInterval;
+    for (const r of v.reals) {
+      const id = realCheckId(v, r);
+      const member: JobMember = { virtualKey: virtualKeyOf(v), realKey: realKeyOf(r), virtualId: v.id };
+      const seen = jobs.get(id);
+      if (seen) {
+        if (!seen.members.some((m) => m.virtualKey === member.virtualKey && m.realKey === member.realKey)) seen.members.push(member);
+        continue;
+      }
+      const members = [member];
+      jobs.set(id, {
+        members,
+        job: {
+          id,
+          checkType: v.checkType,
+          kind: jobKind(v),
+          spec: buildCheckSpec(config, v, r, opts),
+          members,
+          failureCount: v.failureCount,
+          intervalMs: intervalS * 1000,
+          realAddress: r.address,
+          realPort: r.port,
+        },
+      });
+    }
+  }
+  return [...jobs.values()].map((j) => j.job);
+}

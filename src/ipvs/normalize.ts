@@ -1,0 +1,70 @@
+// Rules every backend applies before talking to IPVS, so all three see the same request:
+// ipvsadm's destination-port rewrite, canonical addresses, and the kernel's flag bits.
+import { canonicalIp, parseIp } from '../../parsers/ipvsadm/index.js';
+import type { DestKey, DestSpec, ServiceKey, ServiceSpec } from '../model/ipvs.js';
+import { SVC_FLAG } from '../model/ipvs.js';
+import { IpvsError } from './types.js';
+
+/** IP_VS_SVC_F_PERSISTENT: derived from timeout > 0, never taken from the caller's flags. */
+export const SVC_F_PERSISTENT = 0x0001;
+/** IP_VS_SVC_F_HASHED: set by the kernel on every live service, stripped from snapshots. */
+export const SVC_F_HASHED = 0x0002;
+/** The flag bits a caller may set (ONEPACKET and the three scheduler flags). */
+export const SVC_F_USER_MASK = SVC_FLAG.ONEPACKET | SVC_FLAG.SCHED1 | SVC_FLAG.SCHED2 | SVC_FLAG.SCHED3;
+
+/** The flags word as sent to the kernel: the caller's bits plus PERSISTENT when timeout > 0. */
+export function wireServiceFlags(svc: ServiceSpec): number {
+  return ((svc.flags & SVC_F_USER_MASK) | (svc.timeout > 0 ? SVC_F_PERSISTENT : 0)) >>> 0;
+}
+
+function bad(what: string): IpvsError {
+  return new IpvsError('EINVAL', what);
+}
+
+/** A service key with its address in canonical form; EINVAL when it cannot be sent at all. */
+export function normalizeServiceKey(key: ServiceKey): ServiceKey {
+  if (key.af !== 'inet' && key.af !== 'inet6') throw new IpvsError('EAFNOSUPPORT', `address family ${String(key.af)}`);
+  if (key.kind === 'fwmark') {
+    if (!Number.isInteger(key.fwmark) || key.fwmark < 1 || key.fwmark > 0xffffffff) throw bad(`fwmark ${key.fwmark}`);
+    return { kind: 'fwmark', af: key.af, fwmark: key.fwmark };
+  }
+  const ip = parseIp(key.addr);
+  if (!ip || ip.af !== key.af) throw bad(`service address ${key.addr} is not ${key.af}`);
+  if (!Number.isInteger(key.port) || key.port < 0 || key.port > 65535) throw bad(`service port ${key.port}`);
+  if (key.protocol !== 'tcp' && key.protocol !== 'udp' && key.protocol !== 'sctp') throw bad(`protocol ${String(key.protocol)}`);
+  return { kind: 'addr', af: key.af, protocol: key.protocol, addr: canonicalIp(key.addr) ?? key.addr, port: key.port };
+}
+
+/** A service spec that can be encoded (integers in range); kernel-level checks are not done here. */
+export function normalizeServiceSpec(svc: ServiceSpec): ServiceSpec {
+  const key = normalizeServiceKey(svc.key);
+  if (!Number.isInteger(svc.timeout) || svc.timeout < 0 || svc.timeout > 0xffffffff) throw bad(`timeout ${svc.timeout}`);
+  if (!Number.isInteger(svc.netmask) || svc.netmask < 0 || svc.netmask > (key.af === 'inet6' ? 0xffffffff : 32)) {
+    throw bad(`netmask /${svc.netmask}`);
+  }
+  if (svc.scheduler.length === 0 || svc.scheduler.length > 15) throw bad(`scheduler name '${svc.scheduler}'`);
+  if (svc.pe !== undefined && svc.pe.length > 15) throw bad(`persistence engine '${svc.pe}'`);
+  return { key, scheduler: svc.scheduler, flags: svc.flags & SVC_F_USER_MASK, timeout: svc.timeout, netmask: svc.netmask, ...(svc.pe ? { pe: svc.pe } : {}) };
+}
+
+/** A destination key in canonical form. */
+export function normalizeDestKey(dest: DestKey): DestKey {
+  const ip = parseIp(dest.addr);
+  if (!ip || ip.af !== dest.af) throw bad(`destination address ${dest.addr} is not ${dest.af}`);
+  if (!Number.isInteger(dest.port) || dest.port < 0 || dest.port > 65535) throw bad(`destination port ${dest.port}`);
+  return { af: dest.af, addr: canonicalIp(dest.addr) ?? dest.addr, port: dest.port };
+}
+
+/**
+ * A destination as it will be stored: for gate (route) and ipip (tunnel) forwarding on a
+ * non-fwmark service the port is forced to the service port, as ipvsadm and ldirectord do.
+ */
+export function normalizeDestSpec(svc: ServiceKey, dest: DestSpec): DestSpec {
+  const key = normalizeDestKey(dest);
+  const port = svc.kind === 'addr' && (dest.fwd === 'route' || dest.fwd === 'tunnel') ? svc.port : key.port;
+  for (const [name, v] of [['uThresh', dest.uThresh], ['lThresh', dest.lThresh]] as const) {
+    if (!Number.isInteger(v) || v < 0 || v > 0xffffffff) throw bad(`${name} ${v}`);
+  }
+  if (!Number.isInteger(dest.weight)) throw bad(`weight ${dest.weight}`);
+  return { ...key, port, fwd: dest.fwd, weight: dest.weight, uThresh: dest.uThresh, lThresh: dest.lThresh };
+}

@@ -1,0 +1,28 @@
+// ldirectord's log line format: Perl's scalar localtime and the "[time|CFGNAME|pid] msg" prefix.
+
+const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+const pad2 = (n: number) => String(n).padStart(2, '0');
+
+/** Perl's `scalar localtime`: "Wed Nov 25 13:29:45 2026", day space-padded ("Wed Nov  5 …"). */
+export function ctime(ms: number): string {
+  const d = new Date(ms);
+  const day = String(d.getDate()).padStart(2, ' ');
+  return `${DAYS[d.getDay()]} ${MONTHS[d.getMonth()]} ${day} ${pad2(d.getHours())}:${pad2(d.getMinutes())}:${pad2(d.getSeconds())} ${d.getFullYear()}`;
+}
+
+/** Upstream chomps a message once; embedded newlines stay (they become unprefixed lines). */
+export function chomp(msg: string): string {
+  return msg.endsWith('\n') ? msg.slice(0, -1) : msg;
+}
+
+/** A log-file line: "[<ctime>|<CFGNAME>|<pid>] <message>\n". */
+export function fileLine(ms: number, cfgName: string, pid: number, msg: string): string {
+  return `[${ctime(ms)}|${cfgName}|${pid}] ${chomp(msg)}\n`;
+}
+
+/** A supervised-mode stdout line: "[<ctime>] <message>\n". */
+export function supervisedLine(ms: number, msg: string): string {
+  return `[${ctime(ms)}] ${chomp(msg)}\n`;
+}

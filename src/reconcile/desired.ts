@@ -1,0 +1,167 @@
+// Pure computation of the IPVS state we want: targets (from the config) + health (+ what is there now).
+import type { Af, DestSpec, ForwardMethod, IpvsService, IpvsState, ServiceSpec } from '../model/ipvs.js';
+import { destKey, hostPort, serviceKey } from '../model/keys.js';
+
+/** One configured real server of a virtual, as the reconciler needs it. */
+export interface RealTarget {
+  /** Health identity of this real within its virtual (what the health snapshot is keyed by). */
+  readonly id: string;
+  readonly af: Af;
+  readonly addr: string;
+  /** Configured port (0 for fwmark reals without a port). */
+  readonly port: number;
+  readonly fwd: ForwardMethod;
+  readonly weight: number;
+  readonly uThresh: number;
+  readonly lThresh: number;
+}
+
+/** The fallback server of a virtual (weight 1, thresholds 0, never checked). */
+export interface FallbackTarget {
+  readonly af: Af;
+  readonly addr: string;
+  readonly port: number;
+  readonly fwd: ForwardMethod;
+}
+
+/** One configured virtual service and everything that decides its destinations. */
+export interface VirtualTarget {
+  readonly svc: ServiceSpec;
+  /** Human form used in log lines: "10.0.0.1:80", "[::1]:80" or the fwmark number. */
+  readonly label: string;
+  readonly reals: readonly RealTarget[];
+  readonly fallback?: FallbackTarget;
+  /** A down real keeps weight 0 (yes) or is deleted (no). */
+  readonly quiescent: boolean;
+  /** A down real missing from IPVS is re-added at weight 0 (quiescent only). */
+  readonly readdQuiescent: boolean;
+  /** cleanstop=: on stop, delete this virtual and its reals (default yes). */
+  readonly cleanStop?: boolean;
+  /** fallbackcommand=, run as "<cmd> start|stop <vip>:<vport> <protocol>". */
+  readonly fallbackCommand?: string;
+}
+
+/** A real's checked health; undefined = not checked yet since start or since it appeared. */
+export type Health = 'up' | 'down';
+
+/** Looks up the health of real `realId` of the virtual with service key string `svcKey`. */
+export type HealthLookup = (svcKey: string, realId: string) => Health | undefined;
+
+/** What a desired destination is, for log messages. */
+export type DestRole = 'real' | 'fallback';
+
+/** A configured destination (real or fallback) and the form it takes in IPVS. */
+export interface KnownDest {
+  readonly role: DestRole;
+  /** "<rip>:<rport>" as configured (log lines print this). */
+  readonly configured: string;
+  /** The destination as IPVS stores it (port mapped to the virtual's for gate/ipip). */
+  readonly spec: DestSpec;
+  /** Real only: true when the real's health counts as up (checked up, or unchecked but serving). */
+  readonly up: boolean;
+}
+
+/** The wanted state of one owned virtual service. */
+export interface DesiredService {
+  readonly svc: ServiceSpec;
+  readonly label: string;
+  /** Destinations that must be in IPVS, with exactly these attributes. */
+  readonly dests: readonly DestSpec[];
+  /** Every configured destination by destKey (present or not), to name it in log lines. */
+  readonly known: ReadonlyMap<string, KnownDest>;
+  /** True when no real is up (fallback time); undefined while unchecked reals leave it open. */
+  readonly fallbackActive: boolean | undefined;
+}
+
+/** Everything the config owns, in config order. */
+export interface DesiredState {
+  readonly services: readonly DesiredService[];
+}
+
+/**
+ * IPVS keeps the virtual's port for gate/ipip reals of address services (ipvsadm rewrites it), so
+ * the wanted destination uses that port; comparing with the configured port made upstream purge and
+ * re-add such reals (spec §7.2 item 17).
+ */
+function kernelPort(svc: ServiceSpec, fwd: ForwardMethod, port: number): number {
+  if (svc.key.kind === 'addr' && fwd !== 'masq') return svc.key.port;
+  return port;
+}
+
+/**
+ * Desired state: every configured virtual with its up reals at their weight, down reals quiesced
+ * (weight 0) or absent, and the fallback only while no real is up. A real not checked yet keeps
+ * what IPVS has (no flap when starting over an existing table; spec §7.2 items 15–17): present with
+ * weight > 0 counts as up, present at 0 stays quiesced, absent stays absent until its first check.
+ */
+export function desiredState(
+  targets: readonly VirtualTarget[],
+  health: HealthLookup,
+  observed: IpvsState,
+): DesiredState {
+  const observedByKey = new Map<string, IpvsService>(observed.services.map((s) => [serviceKey(s.key), s]));
+  const services: DesiredService[] = [];
+  for (const v of targets) {
+    const sk = serviceKey(v.svc.key);
+    const obsDests = new Map((observedByKey.get(sk)?.dests ?? []).map((d) => [destKey(d), d]));
+    const dests = new Map<string, DestSpec>();
+    const known = new Map<string, KnownDest>();
+    let anyUp = false;
+    let anyUnknownAbsent = false;
+    for (const r of v.reals) {
+      const spec: DestSpec = {
+        af: r.af,
+        addr: r.addr,
+        port: kernelPort(v.svc, r.fwd, r.port),
+        fwd: r.fwd,
+        weight: r.weight,
+        uThresh: r.uThresh,
+        lThresh: r.lThresh,
+      };
+      const dk = destKey(spec);
+      if (known.get(dk)?.role === 'real') continue; // a duplicate real line: the first wins
+      const h = health(sk, r.id);
+      const obs = obsDests.get(dk);
+      let up: boolean;
+      if (h === 'up') up = true;
+      else if (h === 'down') up = false;
+      else if (obs) up = obs.weight > 0;
+      else {
+        up = false;
+        anyUnknownAbsent = true;
+      }
+      known.set(dk, { role: 'real', configured: hostPort(r.addr, r.port), spec, up });
+      if (up) {
+        anyUp = true;
+        dests.set(dk, spec);
+      } else if (h === undefined) {
+        // Unchecked and quiesced (or absent): keep exactly that until the first check says otherwise.
+        if (obs) dests.set(dk, { ...spec, weight: 0 });
+      } else if (v.quiescent) {
+        // readdquiescent=no: a real someone removed by hand stays removed (upstream semantics).
+        if (obs || v.readdQuiescent) dests.set(dk, { ...spec, weight: 0 });
+      }
+    }
+    if (v.fallback) {
+      const f = v.fallback;
+      const spec: DestSpec = {
+        af: f.af,
+        addr: f.addr,
+        port: kernelPort(v.svc, f.fwd, f.port),
+        fwd: f.fwd,
+        weight: 1,
+        uThresh: 0,
+        lThresh: 0,
+      };
+      const dk = destKey(spec);
+      if (!known.has(dk)) {
+        known.set(dk, { role: 'fallback', configured: hostPort(f.addr, f.port), spec, up: false });
+        // Waiting for unchecked reals avoids adding the fallback only to delete it a moment later.
+        if (!anyUp && !anyUnknownAbsent) dests.set(dk, spec);
+      }
+    }
+    const fallbackActive = anyUp ? false : anyUnknownAbsent ? undefined : true;
+    services.push({ svc: v.svc, label: v.label, dests: [...dests.values()], known, fallbackActive });
+  }
+  return { services };
+}

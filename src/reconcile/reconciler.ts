@@ -1,0 +1,164 @@
+// The reconcile loop: each pass re-reads IPVS, computes desired state, plans, applies; plus stop cleanup.
+import type { Clock } from '../clock.js';
+import type { Ipvs } from '../ipvs/types.js';
+import type { Logger } from '../log/types.js';
+import type { IpvsOp, IpvsState, ServiceKey } from '../model/ipvs.js';
+import { destKey, hostPort, serviceKey } from '../model/keys.js';
+import { apply } from './apply.js';
+import type { ApplyReport } from './apply.js';
+import { desiredState } from './desired.js';
+import type { HealthLookup, VirtualTarget } from './desired.js';
+import type { PlannedOp, ReconcileEvent } from './operations.js';
+import { plan } from './plan.js';
+import type { RetiredService } from './plan.js';
+import { Runner } from './runner.js';
+
+/** What the reconciler needs from the outside world. */
+export interface ReconcilerDeps {
+  readonly ipvs: Ipvs;
+  readonly logger: Logger;
+  readonly clock: Clock;
+  /** Current health of each real (the health scheduler's snapshot). */
+  readonly health: HealthLookup;
+  /** Runs a fallbackcommand line (shell); resolves when it finished. */
+  readonly runCommand?: (command: string) => Promise<unknown>;
+  /** Minimum time between pass starts (default 100 ms). */
+  readonly minIntervalMs?: number;
+  /** Periodic resync (default 10 s). */
+  readonly resyncMs?: number;
+  /** Called with the events of every applied batch (e-mail alerts). */
+  readonly onEvents?: (events: readonly ReconcileEvent[]) => void;
+}
+
+/** The fallbackcommand's arguments: "<vip>:<vport> <protocol>", fwmark ":0 fwm" (spec §4.5). */
+export function fallbackArgs(key: ServiceKey): string {
+  if (key.kind === 'fwmark') return ':0 fwm';
+  return `${key.addr}:${key.port} ${key.protocol}`;
+}
+
+/** Owns the virtual services of the current config and keeps IPVS equal to config + health. */
+export class Reconciler {
+  private targets: readonly VirtualTarget[] = [];
+  private retired = new Map<string, RetiredService>();
+  private fallbackState = new Map<string, boolean>();
+  private readonly runner: Runner;
+  private lastReport: ApplyReport = { applied: 0, failed: 0, events: [] };
+
+  constructor(private readonly deps: ReconcilerDeps) {
+    this.runner = new Runner({
+      clock: deps.clock,
+      minIntervalMs: deps.minIntervalMs ?? 100,
+      resyncMs: deps.resyncMs ?? 10_000,
+      pass: () => this.pass().then(() => undefined),
+      onError: (err) => deps.logger.log(`Reconcile pass failed: ${err instanceof Error ? err.message : String(err)}`),
+    });
+  }
+
+  /** Replaces the owned virtual services (start, reload); services that disappear are retired. */
+  setTargets(targets: readonly VirtualTarget[]): void {
+    const next = new Set(targets.map((t) => serviceKey(t.svc.key)));
+    for (const old of this.targets) {
+      const k = serviceKey(old.svc.key);
+      if (!next.has(k)) {
+        this.retired.set(k, { key: old.svc.key, label: old.label });
+        this.fallbackState.delete(k);
+      }
+    }
+    for (const k of next) this.retired.delete(k);
+    this.targets = targets;
+    this.runner.request();
+  }
+
+  /** The owned targets. */
+  get current(): readonly VirtualTarget[] {
+    return this.targets;
+  }
+
+  /** Starts the runner: an immediate pass, then passes on request and on the resync period. */
+  start(): void {
+    this.runner.start();
+  }
+
+  /** Asks for a pass (after a health transition, a reload, …). */
+  request(): void {
+    this.runner.request();
+  }
+
+  /** Resolves when no pass is running or queued. */
+  whenIdle(): Promise<void> {
+    return this.runner.whenIdle();
+  }
+
+  /** Number of passes so far. */
+  get passCount(): number {
+    return this.runner.passCount;
+  }
+
+  /** The last pass's apply report. */
+  get lastApply(): ApplyReport {
+    return this.lastReport;
+  }
+
+  /** Computes the plan against the kernel without applying it. */
+  async planNow(): Promise<{ observed: IpvsState; ops: PlannedOp[] }> {
+    const observed = await this.deps.ipvs.snapshot();
+    const desired = desiredState(this.targets, this.deps.health, observed);
+    return { observed, ops: plan(desired, observed, { retired: [...this.retired.values()] }) };
+  }
+
+  /** One pass: read the kernel, plan, apply, run fallbackcommands whose state changed. */
+  async pass(): Promise<ApplyReport> {
+    const observed = await this.deps.ipvs.snapshot();
+    const desired = desiredState(this.targets, this.deps.health, observed);
+    const ops = plan(desired, observed, { retired: [...this.retired.values()] });
+    // Retired services already gone need no more attention.
+    const present = new Set(observed.services.map((s) => serviceKey(s.key)));
+    for (const k of [...this.retired.keys()]) if (!present.has(k)) this.retired.delete(k);
+    this.lastReport = await apply(this.deps.ipvs, ops, this.deps.logger);
+    if (this.lastReport.events.length) this.deps.onEvents?.(this.lastReport.events);
+    if (this.lastReport.failed === 0) for (const op of ops) if (op.op.op === 'deleteService') this.retired.delete(serviceKey(op.op.key));
+    await this.runFallbackCommands(desired.services.map((s, i) => ({ t: this.targets[i], active: s.fallbackActive })));
+    return this.lastReport;
+  }
+
+  private async runFallbackCommands(list: { t: VirtualTarget | undefined; active: boolean | undefined }[]): Promise<void> {
+    for (const { t, active } of list) {
+      if (!t || active === undefined || !t.fallbackCommand) continue;
+      const k = serviceKey(t.svc.key);
+      if (this.fallbackState.get(k) === active) continue;
+      this.fallbackState.set(k, active);
+      await this.deps.runCommand?.(`${t.fallbackCommand} ${active ? 'start' : 'stop'} ${fallbackArgs(t.svc.key)}`);
+    }
+  }
+
+  /** Stops the runner (waits for a pass in flight). */
+  async stop(): Promise<void> {
+    await this.runner.stop();
+  }
+
+  /**
+   * cleanstop: for every owned virtual with cleanStop, delete its serving reals (logged as upstream's
+   * "Purged real server (stop)") and then the virtual itself; others are left as they are.
+   */
+  async cleanStop(): Promise<ApplyReport> {
+    const observed = await this.deps.ipvs.snapshot();
+    const byKey = new Map(observed.services.map((s) => [serviceKey(s.key), s]));
+    const ops: PlannedOp[] = [];
+    for (const t of this.targets) {
+      if (t.cleanStop === false) continue;
+      const obs = byKey.get(serviceKey(t.svc.key));
+      if (!obs) continue;
+      const configured = new Map(t.reals.map((r) => [destKey({ af: r.af, addr: r.addr, port: t.svc.key.kind === 'addr' && r.fwd !== 'masq' ? t.svc.key.port : r.port }), r]));
+      for (const d of obs.dests) {
+        const r = configured.get(destKey(d));
+        if (!r || d.weight === 0) continue;
+        const op: IpvsOp = { op: 'deleteDest', svc: t.svc.key, dest: { af: d.af, addr: d.addr, port: d.port } };
+        ops.push({ op, event: { kind: 'purgeRealStop', rs: hostPort(r.addr, r.port), v: t.label } });
+      }
+      ops.push({ op: { op: 'deleteService', key: t.svc.key }, event: { kind: 'purgeVirtualStop', v: t.label } });
+    }
+    const report = await apply(this.deps.ipvs, ops, this.deps.logger);
+    if (report.events.length) this.deps.onEvents?.(report.events);
+    return report;
+  }
+}

@@ -1,0 +1,61 @@
+// Helpers specific to the data-service check tests (UDP-capable free ports, answering UDP peers, specs); the rest is test/support.
+import dgram from 'node:dgram';
+import net from 'node:net';
+import type { CheckSpec } from '../../src/checks/types.js';
+import { freePort as freeTcpPort } from '../support/ports.js';
+
+/** A CheckSpec with test defaults (3 s timeouts, request "/"), overridden by `over`. */
+export function specFor(over: Partial<CheckSpec> & Pick<CheckSpec, 'host' | 'port'>): CheckSpec {
+  return {
+    protocol: 'tcp',
+    vip: '127.0.0.1',
+    vport: over.port,
+    realPort: over.port,
+    request: '/',
+    receive: '',
+    httpMethod: 'GET',
+    login: '',
+    passwd: '',
+    database: '',
+    secret: '',
+    checkTimeoutMs: 3000,
+    negotiateTimeoutMs: 3000,
+    attempts: 1,
+    hostname: 'director.test',
+    ...over,
+  };
+}
+
+/** A port free on `host` for TCP and, when `udp`, for UDP too (DNS and RADIUS servers bind both). */
+export async function freePort(host = '127.0.0.1', udp = false): Promise<number> {
+  for (let i = 0; i < 20; i++) {
+    const port = await freeTcpPort(host);
+    if (!udp) return port;
+    const ok = await new Promise<boolean>((resolve) => {
+      const u = dgram.createSocket(net.isIPv6(host) ? 'udp6' : 'udp4');
+      u.once('error', () => resolve(false));
+      u.bind(port, host, () => u.close(() => resolve(true)));
+    });
+    if (ok) return port;
+  }
+  throw new Error(`no port free for TCP and UDP on ${host}`);
+}
+
+/** A UDP peer that answers every datagram with `reply(msg)`, or stays silent when it returns undefined. */
+export function udpPeer(host: string, reply: (msg: Buffer) => Buffer | undefined): Promise<{ port: number; close: () => Promise<void> }> {
+  const sock = dgram.createSocket(net.isIPv6(host) ? 'udp6' : 'udp4');
+  sock.on('message', (msg, rinfo) => {
+    const r = reply(msg);
+    if (r) sock.send(r, rinfo.port, rinfo.address);
+  });
+  return new Promise((resolve) => {
+    sock.bind(0, host, () =>
+      resolve({ port: sock.address().port, close: () => new Promise<void>((r) => sock.close(() => r())) }),
+    );
+  });
+}
+
+/** Resolves after `ms` real milliseconds (lets the kernel deliver a FIN to the peer). */
+export function pause(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}

@@ -1,0 +1,52 @@
+// Oracle check (oracledb thin): no Oracle server exists here, so it is tested against closed, silent and junk loopback peers.
+import { check, connectDescriptor } from '../../src/checks/oracle.js';
+import { garbagePeer, silentPeer } from '../support/peers.js';
+import { freePort, pause, specFor } from './data-peers.js';
+
+const good = { login: 'scott', passwd: 'tiger', database: 'ORCL', request: '/SELECT 1 FROM DUAL' };
+const signal = () => new AbortController().signal;
+
+describe('oracle check without an Oracle server', () => {
+  test('the DSN is upstream sid=<database>;host=<rip>;port=<port> as a descriptor', () => {
+    expect(connectDescriptor(specFor({ host: '::1', port: 1521, database: 'ORCL' }))).toBe(
+      '(DESCRIPTION=(ADDRESS=(PROTOCOL=TCP)(HOST=::1)(PORT=1521))(CONNECT_DATA=(SID=ORCL)))',
+    );
+  });
+
+  test('a missing login or request is down with upstream message', async () => {
+    for (const over of [{ login: '' }, { request: '/' }]) {
+      const r = await check(specFor({ host: '127.0.0.1', port: 1, ...good, ...over }), signal());
+      expect(!r.ok && r.reason).toMatch(/^Error: Must specify a login and request string for MySQL, Oracle and PostgreSQL checks\. Not adding 127\.0\.0\.1\.$/);
+    }
+  });
+
+  test.each(['127.0.0.1', '::1'])('a closed port on %s is down, not a crash', async (host) => {
+    const closed = await freePort(host);
+    const r = await check(specFor({ host, port: closed, ...good }), signal());
+    expect(r.ok).toBe(false);
+    expect(!r.ok && r.reason).toMatch(/Oracle "SELECT 1 FROM DUAL" as scott@/);
+  });
+
+  test('a silent listener is down after negotiatetimeout and the driver closes its socket', async () => {
+    const silent = await silentPeer('127.0.0.1');
+    const t0 = Date.now();
+    const r = await check(specFor({ host: '127.0.0.1', port: silent.port, ...good, negotiateTimeoutMs: 1000 }), signal());
+    expect(r.ok).toBe(false);
+    expect(Date.now() - t0).toBeLessThan(2500);
+    // The thin driver cannot be cancelled; its own connectTimeout (same budget) closes the socket.
+    for (let i = 0; i < 40 && silent.open() > 0; i++) await pause(100);
+    expect(silent.open()).toBe(0);
+    await silent.close();
+  });
+
+  test('10 MB of junk is down promptly and the socket is closed', async () => {
+    const junk = await garbagePeer('127.0.0.1');
+    const t0 = Date.now();
+    const r = await check(specFor({ host: '127.0.0.1', port: junk.port, ...good, negotiateTimeoutMs: 2000 }), signal());
+    expect(r.ok).toBe(false);
+    expect(Date.now() - t0).toBeLessThan(3000);
+    for (let i = 0; i < 40 && junk.open() > 0; i++) await pause(100);
+    expect(junk.open()).toBe(0);
+    await junk.close();
+  });
+});

@@ -1,0 +1,185 @@
+#!/usr/bin/env bash
+# make test-deb (runs inside the test/vm guest): Debian's ldirectord runs the seed's LVS-DR director
+# under continuous client load; the ldirectord-ng .deb is installed over it and must drop no request,
+# leave the IPVS table as it was and keep the service name, pid file and log format; then a Perl
+# daemon holding the pid file makes `ldirectord start` refuse, the OCF agent drives our binary
+# (ocf-tester), and dpkg -r / dpkg -P leave the configuration as Debian policy says.
+# Usage: test/deb/upgrade.sh DEBDIR    (DEBDIR holds ldirectord-ng_*.deb)
+set -uo pipefail
+
+debdir=${1:-build/deb}
+deb=$(ls "$debdir"/ldirectord-ng_*.deb 2>/dev/null | head -n 1)
+[[ ${VM_GUEST:-} == 1 ]] || { echo "test-deb: run me through test/vm/run (I install packages)" >&2; exit 2; }
+[[ -n $deb ]] || { echo "test-deb: no ldirectord-ng_*.deb in $debdir (make deb)" >&2; exit 2; }
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+. "$here/../e2e/lib/topology.sh"
+
+export DEBIAN_FRONTEND=noninteractive LC_ALL=C
+work=/run/test-deb
+mkdir -p "$work"
+CFG=/etc/ha.d/ldirectord.cf
+PIDFILE=/var/run/ldirectord.ldirectord.cf.pid
+LOG=/var/log/ldirectord.log
+OCF=/usr/lib/ocf/resource.d/heartbeat/ldirectord
+passed=0 failed=0
+
+ok() { passed=$((passed + 1)); echo "ok   - $*"; }
+bad() { failed=$((failed + 1)); echo "FAIL - $*"; }
+check() { # check "sentence" command...
+  local what=$1; shift
+  if "$@"; then ok "$what"; else bad "$what"; fi
+}
+finish() {
+  topo_down >/dev/null 2>&1
+  echo "test-deb: $passed passed, $failed failed"
+  echo "$passed passed, $failed failed"
+  ((failed == 0))
+  exit $?
+}
+ipvs_table() { ipvsadm -Sn | sort; }
+daemon_pid() { head -n 1 "$PIDFILE" 2>/dev/null; }
+is_node_daemon() { local p; p=$(daemon_pid); [[ -n $p ]] && tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | grep -q node; }
+is_perl_daemon() { local p; p=$(daemon_pid); [[ -n $p ]] && tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | grep -q perl; }
+ldird_processes() { pgrep -f 'ldirectord .*ldirectord.cf start' | wc -l; }
+# Waits up to $1 s for "$2..." to succeed.
+wait_for() { local t=$1 i; shift; for ((i = 0; i < t * 2; i++)); do "$@" && return 0; sleep 0.5; done; return 1; }
+both_reals_up() { [[ $(ipvsadm -Ln | grep -c 'Route *1 ') == 2 ]]; }
+
+# --- The director as a SysV machine where maintainer scripts may act (as on a real director) ---
+rm -f /usr/sbin/policy-rc.d
+rm -f /sbin/runlevel && printf '#!/bin/sh\necho N 2\n' >/sbin/runlevel && chmod 755 /sbin/runlevel
+dpkg-query -W -f='${Status} ${Version}\n' ldirectord | grep -q 'install ok installed' ||
+  { echo "test-deb: Debian's ldirectord is not installed (make setup)" >&2; exit 2; }
+echo "# Debian's ldirectord $(dpkg-query -W -f='${Version}' ldirectord); installing $(basename "$deb")"
+update-rc.d ldirectord defaults >/dev/null 2>&1
+cp /usr/sbin/ldirectord "$work/ldirectord.pl"
+
+# --- The seed's LVS-DR network, its two web servers and its /etc/ha.d/ldirectord.cf ---
+topo_dr_up 2 || finish
+topo_http_start real1 1 && topo_http_start real2 2 || finish
+cat >"$CFG" <<'CF'
+checktimeout=3
+checkinterval=5
+autoreload=yes
+logfile="/var/log/ldirectord.log"
+quiescent=yes
+virtual=10.15.16.113:80
+#    fallback=127.0.0.1:80
+    real=10.15.16.39:80 gate
+    real=10.15.16.43:80 gate
+    service=http
+    request="index.html"
+    receive="fake"
+    scheduler=wlc
+    protocol=tcp
+    checktype=negotiate
+CF
+cp "$CFG" "$work/ldirectord.cf.orig"
+rm -f "$LOG"
+
+# Debian's ldirectord is started the way a heartbeat/Pacemaker director runs it: by the OCF agent.
+export OCF_ROOT=/usr/lib/ocf OCF_RESKEY_configfile=$CFG
+"$OCF" start >"$work/ocf-start-perl.log" 2>&1
+check "Debian's ldirectord starts through ocf:heartbeat:ldirectord" is_perl_daemon
+check "Debian's ldirectord brings both real servers up (weight 1)" wait_for 90 both_reals_up
+ipvs_table >"$work/ipvs.before"
+cat "$work/ipvs.before"
+perl_pid=$(daemon_pid)
+log_lines_before=$(wc -l <"$LOG")
+
+# --- Continuous client load from the client namespace ---
+client() { # one request after another until $work/stop-client exists; one line per request
+  local i=0 rc
+  while [[ ! -e $work/stop-client ]]; do
+    i=$((i + 1))
+    ip netns exec client curl -s -o /dev/null --max-time 5 -w '%{http_code}' "http://$TOPO_VIP/" >/dev/null 2>&1 && rc=0 || rc=$?
+    echo "$(date +%s.%N) $i $rc"
+  done
+}
+rm -f "$work/stop-client"
+client >"$work/client.log" &
+client_pid=$!
+sleep 5
+
+# --- The upgrade, as the operator runs it ---
+echo "# apt-get install ./$(basename "$deb")"
+t0=$(date +%s)
+apt-get install -y --no-install-recommends "$(readlink -f "$deb")" >"$work/apt.log" 2>&1
+apt_rc=$?
+t1=$(date +%s)
+sed 's/^/    apt: /' "$work/apt.log" | grep -v -e '^    apt: $' -e 'Reading' -e 'Building' | tail -n 30
+check "apt-get install ./ldirectord-ng.deb over the running ldirectord succeeds ($((t1 - t0)) s)" test "$apt_rc" = 0
+check "ldirectord-ng is installed and Debian's ldirectord is gone" \
+  bash -c "dpkg-query -W -f='\${Status}' ldirectord-ng | grep -q 'install ok installed' && ! dpkg-query -W -f='\${Status}' ldirectord 2>/dev/null | grep -q 'install ok installed'"
+check "the Perl daemon (pid $perl_pid) is gone" bash -c "! kill -0 $perl_pid 2>/dev/null"
+check "ldirectord-ng now holds $PIDFILE" wait_for 60 is_node_daemon
+check "exactly one ldirectord daemon runs for $CFG" test "$(ldird_processes)" = 1
+sleep 15 # two check intervals of the new daemon
+touch "$work/stop-client"
+wait "$client_pid"
+ipvs_table >"$work/ipvs.after"
+total=$(wc -l <"$work/client.log")
+fails=$(awk '$3 != 0' "$work/client.log" | wc -l)
+during=$(awk -v a="$t0" -v b="$t1" '$1 >= a && $1 <= b + 1' "$work/client.log" | wc -l)
+echo "# client: $total requests, $fails failed ($during of them sent while apt-get ran)"
+awk '$3 != 0' "$work/client.log" | head -n 5
+check "no client request failed during the upgrade ($fails of $total)" test "$fails" = 0
+check "the client kept sending requests during the upgrade ($during while apt-get ran)" test "$during" -gt 0
+check "the IPVS table is unchanged" diff -u "$work/ipvs.before" "$work/ipvs.after"
+check "the service answers under its name (/etc/init.d/ldirectord status)" /etc/init.d/ldirectord status
+check "service ldirectord status agrees" service ldirectord status
+check "$CFG is left as it was" cmp -s "$CFG" "$work/ldirectord.cf.orig"
+new_lines=$(tail -n +"$((log_lines_before + 1))" "$LOG")
+echo "$new_lines" | head -n 8 | sed 's/^/    log: /'
+fmt='^\[(Mon|Tue|Wed|Thu|Fri|Sat|Sun) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [ 1-3][0-9] [0-2][0-9]:[0-5][0-9]:[0-5][0-9] [0-9]{4}\|ldirectord\.cf\|[0-9]+\] '
+check "ldirectord-ng appended lines to $LOG" test -n "$new_lines"
+check "every log line has ldirectord's format [time|CFGNAME|pid] message" bash -c "! grep -Evq '$fmt' '$LOG'"
+check "the new lines come from the new daemon's pid" grep -q "|ldirectord.cf|$(daemon_pid)\]" <<<"$new_lines"
+
+# --- A Perl daemon holding the pid file: starting ours is refused, the takeover helper hands over ---
+ng_pid=$(daemon_pid)
+kill -KILL "$ng_pid"; rm -f "$PIDFILE"
+(cd / && perl "$work/ldirectord.pl" "$CFG" start) >/dev/null 2>&1
+check "a Perl ldirectord holds the pid file again" wait_for 30 is_perl_daemon
+out=$(/usr/sbin/ldirectord "$CFG" start 2>&1) && rc=0 || rc=$?
+echo "    refusal (exit $rc): $out"
+check "starting ldirectord-ng while the Perl daemon holds the pid file is refused (exit $rc)" test "$rc" != 0
+check "the refusal says which process holds the pid file" grep -q "$(daemon_pid)" <<<"$out"
+check "no second daemon was started" test "$(ldird_processes)" = 1
+rm -f "$work/stop-client"
+client >"$work/client2.log" &
+client_pid=$!
+sleep 3
+/usr/lib/ldirectord-ng/takeover
+check "/usr/lib/ldirectord-ng/takeover hands the Perl daemon over" wait_for 60 is_node_daemon
+sleep 8
+touch "$work/stop-client"; wait "$client_pid"
+fails2=$(awk '$3 != 0' "$work/client2.log" | wc -l)
+check "no request failed during the manual takeover ($fails2 of $(wc -l <"$work/client2.log"))" test "$fails2" = 0
+check "the IPVS table is still unchanged" bash -c "diff -u '$work/ipvs.before' <(ipvsadm -Sn | sort)"
+
+# --- Pacemaker's ocf:heartbeat:ldirectord drives ldirectord-ng unchanged ---
+/etc/init.d/ldirectord stop >/dev/null 2>&1
+wait_for 30 bash -c "[ ! -e $PIDFILE ]"
+ocf-tester -n ldirectord -o configfile="$CFG" "$OCF" >"$work/ocf-tester.log" 2>&1 && rc=0 || rc=$?
+sed 's/^/    ocf-tester: /' "$work/ocf-tester.log" | tail -n 15
+check "ocf-tester passes on ocf:heartbeat:ldirectord with ldirectord-ng" test "$rc" = 0
+"$OCF" start >/dev/null 2>&1; "$OCF" monitor >/dev/null 2>&1 && rc=0 || rc=$?
+check "the OCF agent's monitor reports our daemon running (exit $rc)" test "$rc" = 0
+check "the OCF agent's daemon programs the virtual service" wait_for 90 both_reals_up
+
+# --- dpkg -r keeps the configuration, dpkg -P removes it (Debian policy) ---
+dpkg -r ldirectord-ng >"$work/remove.log" 2>&1 && rc=0 || rc=$?
+check "dpkg -r ldirectord-ng succeeds" test "$rc" = 0
+check "dpkg -r stops the daemon" wait_for 30 bash -c "[ \"\$(pgrep -fc 'ldirectord .*start')\" = 0 ]"
+check "dpkg -r leaves the package in config-files state" bash -c "dpkg-query -W -f='\${Status}' ldirectord-ng | grep -q 'config-files'"
+check "dpkg -r keeps $CFG unchanged" cmp -s "$CFG" "$work/ldirectord.cf.orig"
+check "dpkg -r keeps /etc/default/ldirectord" test -f /etc/default/ldirectord
+check "dpkg -r removes /usr/sbin/ldirectord" test ! -e /usr/sbin/ldirectord
+dpkg -P ldirectord-ng >"$work/purge.log" 2>&1 && rc=0 || rc=$?
+check "dpkg -P ldirectord-ng succeeds" test "$rc" = 0
+check "dpkg -P removes the conffiles" bash -c "[ ! -e $CFG ] && [ ! -e /etc/default/ldirectord ] && [ ! -e /etc/init.d/ldirectord ] && [ ! -e /etc/logrotate.d/ldirectord ]"
+check "dpkg -P removes the rc links" bash -c "! ls /etc/rc?.d/*ldirectord >/dev/null 2>&1"
+check "dpkg -P removes the log file (policy 10.8)" test ! -e "$LOG"
+check "dpkg -P forgets the package" bash -c "! dpkg-query -W ldirectord-ng >/dev/null 2>&1"
+finish

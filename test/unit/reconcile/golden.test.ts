@@ -1,0 +1,29 @@
+// Golden plans: fixtures/plans/<case>/{config.cf, observed.save, health.json} → expected.ops (as text).
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseConfig, staticResolver } from '../../../parsers/ldirectord-cf/index.js';
+import { parseSave } from '../../../parsers/ipvsadm/index.js';
+import { desiredState, eventMessage, formatOperation, plan, targetsFromConfig } from '../../../src/reconcile/index.js';
+import type { Health } from '../../../src/reconcile/index.js';
+
+const ROOT = join(process.cwd(), 'fixtures/plans');
+const cases = existsSync(ROOT) ? readdirSync(ROOT).sort() : [];
+const resolver = staticResolver({ services: { http: 80, https: 443 } });
+
+describe('golden plans over fixtures/plans', () => {
+  it.each(cases)('%s plans exactly expected.ops', async (name) => {
+    const dir = join(ROOT, name);
+    const parsed = await parseConfig(readFileSync(join(dir, 'config.cf'), 'utf8'), { file: 'config.cf', resolver });
+    if (!parsed.ok) throw new Error(`config.cf does not parse: ${JSON.stringify(parsed.diagnostics)}`);
+    const saved = parseSave(readFileSync(join(dir, 'observed.save'), 'utf8'));
+    if (!saved.ok) throw new Error(`observed.save does not parse: ${JSON.stringify(saved.diagnostics)}`);
+    const health = JSON.parse(readFileSync(join(dir, 'health.json'), 'utf8')) as Record<string, Health>;
+    const lookup = (sk: string, id: string) => health[`${sk}|${id}`] ?? health[id];
+    const observed = saved.state;
+    const ops = plan(desiredState(targetsFromConfig(parsed.config), lookup, observed), observed);
+    const text = ops.map((p) => `${formatOperation(p.op)}\t# ${eventMessage(p.event)}\n`).join('');
+    const file = join(dir, 'expected.ops');
+    if (process.env.UPDATE_GOLDEN === '1') writeFileSync(file, text);
+    expect(text).toBe(readFileSync(file, 'utf8'));
+  });
+});

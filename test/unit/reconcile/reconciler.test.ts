@@ -1,0 +1,139 @@
+// The reconcile loop against FakeIpvs: programs the table, repairs drift, tolerates races, cleans up on stop.
+import { ManualClock } from '../../../src/clock.js';
+import { FakeIpvs } from '../../../src/ipvs/fake.js';
+import { MemoryLogger } from '../../../src/log/index.js';
+import { Reconciler } from '../../../src/reconcile/index.js';
+import type { Health, VirtualTarget } from '../../../src/reconcile/index.js';
+
+const KEY = { kind: 'addr', af: 'inet', protocol: 'tcp', addr: '10.0.0.1', port: 80 } as const;
+const real = (addr: string) => ({ id: `${addr}:80`, af: 'inet', addr, port: 80, fwd: 'route', weight: 1, uThresh: 0, lThresh: 0 }) as const;
+const target = (over: Partial<VirtualTarget> = {}): VirtualTarget => ({
+  svc: { key: KEY, scheduler: 'rr', flags: 0, timeout: 0, netmask: 32 },
+  label: '10.0.0.1:80',
+  reals: [real('10.0.0.2'), real('10.0.0.3')],
+  quiescent: true,
+  readdQuiescent: false,
+  ...over,
+});
+
+function setup(over: Partial<VirtualTarget> = {}) {
+  const ipvs = new FakeIpvs();
+  const logger = new MemoryLogger();
+  const clock = new ManualClock();
+  const health = new Map<string, Health>([
+    ['10.0.0.2:80', 'up'],
+    ['10.0.0.3:80', 'up'],
+  ]);
+  const commands: string[] = [];
+  const rec = new Reconciler({
+    ipvs,
+    logger,
+    clock,
+    health: (_sk, id) => health.get(id),
+    runCommand: async (c) => void commands.push(c),
+    resyncMs: 1000,
+  });
+  rec.setTargets([target(over)]);
+  return { ipvs, logger, clock, health, rec, commands };
+}
+
+const lines = (dump: string) => dump.trim().split('\n');
+
+describe('Reconciler', () => {
+  it('programs the configured service and healthy reals and logs upstream lines', async () => {
+    const { ipvs, logger, rec } = setup();
+    await rec.pass();
+    expect(lines(ipvs.dump())).toEqual([
+      '-A -t 10.0.0.1:80 -s rr',
+      '-a -t 10.0.0.1:80 -r 10.0.0.2:80 -g -w 1',
+      '-a -t 10.0.0.1:80 -r 10.0.0.3:80 -g -w 1',
+    ]);
+    expect(logger.lines).toEqual([
+      'Added virtual server: 10.0.0.1:80',
+      'Added real server: 10.0.0.2:80 (10.0.0.1:80) (Weight set to 1)',
+      'Added real server: 10.0.0.3:80 (10.0.0.1:80) (Weight set to 1)',
+    ]);
+  });
+
+  it('repairs a change made behind its back on the periodic resync', async () => {
+    const { ipvs, clock, rec } = setup();
+    rec.start();
+    clock.advance(0);
+    await rec.whenIdle();
+    await ipvs.editDest(KEY, { ...real('10.0.0.2'), weight: 0 });
+    await ipvs.deleteDest(KEY, real('10.0.0.3'));
+    clock.advance(1000);
+    await rec.whenIdle();
+    expect(lines(ipvs.dump())).toContain('-a -t 10.0.0.1:80 -r 10.0.0.2:80 -g -w 1');
+    expect(lines(ipvs.dump())).toContain('-a -t 10.0.0.1:80 -r 10.0.0.3:80 -g -w 1');
+    await rec.stop();
+  });
+
+  it('treats an add that races with someone else (EEXIST) as done', async () => {
+    const { ipvs, logger, rec } = setup();
+    ipvs.injectFault({ errno: 'EEXIST', op: 'addDest' });
+    const report = await rec.pass();
+    expect(report.failed).toBe(0);
+    expect(logger.lines.filter((l) => l.includes('failed'))).toEqual([]);
+  });
+
+  it('logs a real failure and retries it on the next pass', async () => {
+    const { ipvs, logger, rec } = setup();
+    ipvs.injectFault({ errno: 'ENOMEM', op: 'addDest' });
+    expect((await rec.pass()).failed).toBe(1);
+    expect(logger.lines.some((l) => /^system\(ipvsadm -a -t 10\.0\.0\.1:80 -r 10\.0\.0\.2:80 -g -w 1\) failed: .*ENOMEM/.test(l))).toBe(true);
+    expect((await rec.pass()).applied).toBe(1);
+    expect(lines(ipvs.dump())).toHaveLength(3);
+  });
+
+  it('quiesces a real that goes down and restores it when it comes back', async () => {
+    const { ipvs, health, logger, rec } = setup();
+    await rec.pass();
+    health.set('10.0.0.2:80', 'down');
+    await rec.pass();
+    expect(lines(ipvs.dump())).toContain('-a -t 10.0.0.1:80 -r 10.0.0.2:80 -g -w 0');
+    health.set('10.0.0.2:80', 'up');
+    await rec.pass();
+    expect(logger.lines.slice(3)).toEqual([
+      'Quiescent real server: 10.0.0.2:80 (10.0.0.1:80) (Weight set to 0)',
+      'Restored real server: 10.0.0.2:80 (10.0.0.1:80) (Weight set to 1)',
+    ]);
+  });
+
+  it('runs fallbackcommand only when the fallback state changes', async () => {
+    const { health, rec, commands } = setup({ fallbackCommand: '/usr/local/bin/fb' });
+    await rec.pass();
+    await rec.pass();
+    health.set('10.0.0.2:80', 'down');
+    health.set('10.0.0.3:80', 'down');
+    await rec.pass();
+    await rec.pass();
+    expect(commands).toEqual(['/usr/local/bin/fb stop 10.0.0.1:80 tcp', '/usr/local/bin/fb start 10.0.0.1:80 tcp']);
+  });
+
+  it('purges a service dropped from the config on the next pass but never a foreign one', async () => {
+    const { ipvs, logger, rec } = setup();
+    await ipvs.addService({ key: { ...KEY, addr: '10.9.9.9' }, scheduler: 'wlc', flags: 0, timeout: 0, netmask: 32 });
+    await rec.pass();
+    rec.setTargets([]);
+    await rec.pass();
+    expect(lines(ipvs.dump())).toEqual(['-A -t 10.9.9.9:80 -s wlc']);
+    expect(logger.lines.at(-1)).toBe('Purged virtual server (start): 10.0.0.1:80');
+  });
+
+  it('cleanstop deletes the serving reals and the virtual; cleanstop=no leaves everything', async () => {
+    const a = setup();
+    await a.rec.pass();
+    await a.rec.cleanStop();
+    expect(a.ipvs.dump().trim()).toBe('');
+    expect(a.logger.lines.slice(3)).toEqual([
+      'Purged real server (stop): 10.0.0.2:80 (10.0.0.1:80)',
+      'Purged real server (stop): 10.0.0.3:80 (10.0.0.1:80)',
+      'Purged virtual server (stop): 10.0.0.1:80',
+    ]);
+    const b = setup({ cleanStop: false });
+    await b.rec.pass();
+    await b.rec.cleanStop();
+    expect(lines(b.ipvs.dump())).toHaveLength(3);
+  });
+});

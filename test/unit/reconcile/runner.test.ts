@@ -1,0 +1,119 @@
+// The coalescing runner under a manual clock: no overlap, bursts coalesce, periodic resync, errors retried.
+import { ManualClock } from '../../../src/clock.js';
+import { Runner } from '../../../src/reconcile/runner.js';
+
+function setup(passImpl?: () => Promise<void>) {
+  const clock = new ManualClock();
+  const starts: number[] = [];
+  const errors: unknown[] = [];
+  const runner = new Runner({
+    clock,
+    minIntervalMs: 100,
+    resyncMs: 5000,
+    pass: async () => {
+      starts.push(clock.now());
+      if (passImpl) await passImpl();
+    },
+    onError: (e) => errors.push(e),
+  });
+  return { clock, runner, starts, errors };
+}
+
+const tick = () => new Promise((r) => setImmediate(r));
+
+describe('Runner', () => {
+  it('runs the first pass at once when started', async () => {
+    const { clock, runner, starts } = setup();
+    runner.start();
+    clock.advance(0);
+    await tick();
+    expect(starts).toEqual([0]);
+    await runner.stop();
+  });
+
+  it('coalesces a burst of requests into one pass after the minimum interval', async () => {
+    const { clock, runner, starts } = setup();
+    runner.start();
+    clock.advance(0);
+    await tick();
+    for (let i = 0; i < 10; i++) runner.request();
+    clock.advance(50);
+    await tick();
+    expect(starts).toEqual([0]);
+    clock.advance(50);
+    await tick();
+    expect(starts).toEqual([0, 100]);
+    await runner.stop();
+  });
+
+  it('never overlaps passes and runs exactly one more after requests made during a pass', async () => {
+    let release: () => void = () => undefined;
+    let active = 0;
+    let maxActive = 0;
+    const { clock, runner, starts } = setup(async () => {
+      active++;
+      maxActive = Math.max(maxActive, active);
+      await new Promise<void>((r) => (release = r));
+      active--;
+    });
+    runner.start();
+    clock.advance(0);
+    await tick();
+    runner.request();
+    runner.request();
+    clock.advance(500);
+    await tick();
+    expect(starts).toHaveLength(1);
+    release();
+    await tick();
+    clock.advance(0);
+    await tick();
+    expect(starts).toEqual([0, 500]);
+    expect(maxActive).toBe(1);
+    release();
+    await tick();
+    await runner.stop();
+  });
+
+  it('resyncs periodically without any request', async () => {
+    const { clock, runner, starts } = setup();
+    runner.start();
+    clock.advance(0);
+    await tick();
+    clock.advance(5000);
+    await tick();
+    clock.advance(5000);
+    await tick();
+    expect(starts).toEqual([0, 5000, 10000]);
+    await runner.stop();
+  });
+
+  it('reports a failed pass and keeps running passes afterwards', async () => {
+    let n = 0;
+    const { clock, runner, starts, errors } = setup(async () => {
+      if (n++ === 0) throw new Error('boom');
+    });
+    runner.start();
+    clock.advance(0);
+    await tick();
+    expect(errors).toHaveLength(1);
+    runner.request();
+    clock.advance(100);
+    await tick();
+    expect(starts).toEqual([0, 100]);
+    await runner.stop();
+  });
+
+  it('does nothing after stop', async () => {
+    const { clock, runner, starts } = setup();
+    runner.start();
+    clock.advance(0);
+    await tick();
+    await runner.stop();
+    runner.request();
+    clock.advance(10000);
+    await tick();
+    expect(starts).toEqual([0]);
+    expect(clock.pending()).toBe(0);
+  });
+});
