@@ -40,6 +40,13 @@ bench-parser: setup
 	  --strict --skipLibCheck --types node bench/parser.ts
 	node dist/bench/parser.js
 
+# Health-check speed (issue 4): 1,000 loopback HTTP reals, capacity on one core, schedule with 5% black
+# holes, and Debian's ldirectord (serial loop) on the same file; prints the figures and the ratio. Not in check.
+bench-checks: setup
+	npx tsc --outDir dist --rootDir . --module nodenext --moduleResolution nodenext --target es2022 \
+	  --strict --skipLibCheck --types node bench/checks.ts
+	node dist/bench/checks.js
+
 clean:
 	rm -rf dist coverage
 
@@ -67,7 +74,7 @@ deb: build
 # Upgrade test in the QEMU guest: Debian's ldirectord running the seed's LVS-DR under load is
 # replaced by the .deb with zero failed requests; then the OCF agent, dpkg -r and dpkg -P.
 test-deb: deb vm-setup
-	test/vm/run -t 1500 -m 1536 -w build/deb -- test/deb/upgrade.sh build/deb
+	test/vm/run -t 1800 -m 1536 -w build/deb -- test/deb/upgrade.sh build/deb
 
 # IPVS layer (issue 3): the contract suite through netlink and ipvsadm on the guest's real kernel.
 test-kernel: vm-setup
@@ -90,3 +97,11 @@ test-e2e: build vm-setup
 # the ipvsadm table, 20 alternating requests, a server failing and being taken out, coming back.
 demo: build vm-setup
 	test/vm/run -t 900 -- test/e2e/seed.sh demo
+
+# Re-captures the real kernel's netlink replies and ipvsadm views into fixtures/ (rarely needed).
+.PHONY: capture-ipvs
+capture-ipvs: setup vm-setup
+	npx tsc --module NodeNext --moduleResolution NodeNext --target ES2022 --lib ES2023 --types node,jest \
+	  --strict --skipLibCheck --outDir dist/ipvs-capture --rootDir . test/kernel/capture.ts
+	test/vm/run -t 300 -w $(CURDIR)/fixtures/netlink -w $(CURDIR)/fixtures/ipvsadm -- \
+	  node dist/ipvs-capture/test/kernel/capture.js $(CURDIR)

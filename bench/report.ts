@@ -5,7 +5,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ROOT } from './lib/peers.js';
 import { chart, table, verdicts } from './lib/report.js';
-import { TIMING } from './lib/scenario.js';
+import { GUEST_TIMING, TIMING } from './lib/scenario.js';
 import type { RunResult } from './run.js';
 
 const dir = path.join(ROOT, 'bench', 'results');
@@ -21,7 +21,7 @@ const notes = results.flatMap((r) => r.notes.filter((n) => !n.startsWith('workdi
 const md = [
   '# ldirectord-ng benchmark (issue 7)',
   '',
-  `Runs: ${runs.map((r) => `${r.where} ${r.date}`).join(', ') || 'none'}. Check timing for every peer: checkinterval/delay_loop ${TIMING.checkInterval} s, checktimeout=negotiatetimeout/connect_timeout ${TIMING.checkTimeout} s, failurecount 1 / retry 0; reals on loopback, 5 % closed, 5 % black holes.`,
+  `Runs: ${runs.map((r) => `${r.where} ${r.date}`).join(', ') || 'none'}. Check timing, the same for every peer (checkinterval/delay_loop, checktimeout=negotiatetimeout/connect_timeout): host ${TIMING.checkInterval} s/${TIMING.checkTimeout} s, guest ${GUEST_TIMING.checkInterval} s/${GUEST_TIMING.checkTimeout} s; failurecount 1 / retry 0; reals on loopback, 5 % closed, 5 % black holes.`,
   'Ratios are peer ÷ ldirectord-ng (above 1 = ldirectord-ng better); "≥" marks a capped run (lower bound).',
   '',
   table(results),
@@ -37,7 +37,7 @@ const md = [
   '![chart](bench.svg)',
   '',
 ].join('\n');
-writeFileSync(path.join(dir, 'results.json'), `${JSON.stringify({ runs: runs.map(({ file, where, date }) => ({ file, where, date })), timing: TIMING, results }, null, 2)}\n`);
+writeFileSync(path.join(dir, 'results.json'), `${JSON.stringify({ runs: runs.map(({ file, where, date }) => ({ file, where, date })), timing: { host: TIMING, guest: GUEST_TIMING }, results }, null, 2)}\n`);
 writeFileSync(path.join(dir, 'summary.md'), md);
 writeFileSync(path.join(dir, 'bench.svg'), chart(results));
 process.stdout.write(`${md}\nwritten: bench/results/results.json, summary.md, bench.svg\n`);

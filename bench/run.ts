@@ -2,14 +2,14 @@
 //
 // Usage: node dist/bench/run.js --where host|guest --sizes 10,100 --peers ldirectord,ldirectord-ng --out FILE
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { cpuOfTree, peakRssMiB } from './lib/procstat.js';
-import { PEERS, ROOT, type Peer, type PeerRun, type Where } from './lib/peers.js';
+import { PEERS, ROOT, timingFor, type Peer, type PeerRun, type Where } from './lib/peers.js';
 import { destId, detectionLatencies, opsBetween, percentile, programmedAt } from './lib/record.js';
-import { makeScenario, reloadTarget, TIMING, type Scenario } from './lib/scenario.js';
+import { makeScenario, reloadTarget, type Scenario } from './lib/scenario.js';
 
 /** One (peer, N, where) measurement; null figures were not reached (see notes). */
 export interface RunResult {
@@ -59,17 +59,26 @@ class Farm {
 
 /** Caps (seconds) that keep `make bench` bounded; a capped figure is reported as a lower bound. */
 function caps(n: number, where: Where): { start: number; detect: number; reload: number; cpuMax: number } {
+  // The guest runs 15-50x slower, but its whole run must stay within make bench's budget too.
   const slow = where === 'guest' ? 3 : 1;
   return {
     start: Math.min(300, (40 + n * 0.3) * slow),
-    detect: Math.min(150, (20 + n * 0.05) * slow),
-    reload: Math.min(180, (30 + n * 0.2) * slow),
-    cpuMax: 40 * slow,
+    detect: Math.min(where === 'guest' ? 90 : 150, (20 + n * 0.05) * slow),
+    reload: Math.min(where === 'guest' ? 120 : 180, (30 + n * 0.2) * slow),
+    cpuMax: 40 * (where === 'guest' ? 1.5 : 1),
   };
 }
 
-async function measure(peer: Peer, s: Scenario, where: Where, withReload: boolean): Promise<RunResult> {
-  const dir = mkdtempSync(path.join(os.tmpdir(), `ldng-bench-${peer.name}-${s.n}-`));
+/** The last lines the daemon printed, for notes when a run fails or is capped. */
+function tail(dir: string): string {
+  const f = path.join(dir, 'daemon.out');
+  if (!existsSync(f)) return '(no output)';
+  const lines = readFileSync(f, 'utf8').trimEnd().split('\n');
+  return lines.slice(-4).join(' | ').slice(-600);
+}
+
+async function measure(peer: Peer, s: Scenario, where: Where, withReload: boolean, workRoot: string): Promise<RunResult> {
+  const dir = mkdtempSync(path.join(workRoot, `${peer.name}-${s.n}-`));
   const id = (i: number): string => destId(`${s.virtuals[s.reals[i]!.vs]!.addr}:${s.virtuals[s.reals[i]!.vs]!.port}`, `${s.reals[i]!.addr}:${s.reals[i]!.port}`);
   const healthyIdx = s.reals.flatMap((r, i) => (r.role === 'closed' ? [] : [i]));
   const healthy = new Set(healthyIdx.map(id));
@@ -109,13 +118,13 @@ async function measure(peer: Peer, s: Scenario, where: Where, withReload: boolea
         break;
       }
       if (!run.alive()) {
-        res.notes.push('daemon exited during start (see daemon.out in the workdir)');
+        res.notes.push(`daemon exited during start; its last output: ${tail(dir)}`);
         return res;
       }
       if (epochMs() - t0 > cap.start * 1000) {
         res.startS = cap.start;
         res.startCapped = true;
-        res.notes.push(`start capped at ${cap.start} s with ${p.upAtEnd}/${healthy.size} healthy reals programmed`);
+        res.notes.push(`start capped at ${cap.start} s with ${p.upAtEnd}/${healthy.size} healthy reals programmed; last output: ${tail(dir)}`);
         if (peer.name === 'ldirectord' && where === 'host') {
           // Its start writes each virtual once, force-adds and force-removes every real, then re-adds each healthy one.
           const writes = run.events().length;
@@ -161,7 +170,7 @@ async function measure(peer: Peer, s: Scenario, where: Where, withReload: boolea
         if (epochMs() - tR > cap.reload * 1000 || !run.alive()) break;
       }
       // Count writes until one more check interval has passed, so a reload that rewrites everything shows.
-      await sleep(TIMING.checkInterval * 1000 + 1000);
+      await sleep(timingFor(where).checkInterval * 1000 + 1000);
       const ops = opsBetween(run.events(), tR, epochMs(), id(target));
       res.reload = {
         appliedMs: applied === undefined ? null : applied - tR,
@@ -209,13 +218,17 @@ async function main(): Promise<void> {
   const where = arg('where', 'host') as Where;
   const sizes = arg('sizes', '10,100,1000,10000').split(',').map(Number);
   const peers = arg('peers', 'ldirectord-ng,ldirectord,keepalived').split(',') as Peer['name'][];
-  const out = arg('out', path.join(ROOT, 'bench', 'results', `${where}.json`));
+  const out = path.resolve(arg('out', path.join(ROOT, 'bench', 'results', `${where}.json`)));
   const reloadAt = Number(arg('reload-at', String(Math.max(...sizes))));
+  // Work directories (configs, daemon output, recorder logs) are kept for inspection; the guest's go to the shared results dir.
+  const workRoot = path.join(path.dirname(out), 'work', where);
+  rmSync(workRoot, { recursive: true, force: true });
+  mkdirSync(workRoot, { recursive: true });
   // --max-n ldirectord=100: skip a peer above that N (Perl ldirectord under TCG cannot finish larger starts).
   const maxN = new Map(arg('max-n', '').split(',').filter(Boolean).map((kv) => [kv.split('=')[0], Number(kv.split('=')[1])] as const));
   const results: RunResult[] = [];
   const save = (): void =>
-    writeFileSync(out, `${JSON.stringify({ where, date: new Date().toISOString(), host: os.hostname(), cpus: os.cpus().length, timing: TIMING, sizes, results }, null, 2)}\n`);
+    writeFileSync(out, `${JSON.stringify({ where, date: new Date().toISOString(), host: os.hostname(), cpus: os.cpus().length, timing: timingFor(where), sizes, results }, null, 2)}\n`);
   for (const n of sizes) {
     const s = makeScenario(n);
     for (const name of peers) {
@@ -224,7 +237,7 @@ async function main(): Promise<void> {
       process.stderr.write(`bench[${where}] ${name} N=${n} ... `);
       let r: RunResult;
       try {
-        r = await measure(PEERS[name], s, where, n >= reloadAt || n >= 1000);
+        r = await measure(PEERS[name], s, where, n >= reloadAt || n >= 1000, workRoot);
       } catch (err) {
         r = { peer: name, where, n, virtuals: s.virtuals.length, healthy: 0, startS: null, startCapped: false, programmed: 0, detection: null, cpu: null, peakRssMiB: null, reload: null, notes: [`error: ${(err as Error).stack ?? String(err)}`] };
       }

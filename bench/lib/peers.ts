@@ -4,7 +4,10 @@ import { existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'no
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { diffSnapshots, parseIpvsadmLog, type IpvsEvent } from './record.js';
-import { keepalivedConf, ldirectordCf, type Scenario } from './scenario.js';
+import { GUEST_TIMING, keepalivedConf, ldirectordCf, TIMING, type Scenario, type Timing } from './scenario.js';
+
+/** The check timing a place uses. */
+export const timingFor = (where: Where): Timing => (where === 'guest' ? GUEST_TIMING : TIMING);
 
 /** Repository root (this file is dist/bench/lib/peers.js or bench/lib/peers.ts). */
 export const ROOT = (() => {
@@ -123,12 +126,12 @@ function startProcess(cmd: string, args: string[], dir: string, env: NodeJS.Proc
 }
 
 /** Common shape of a run whose config is an ldirectord.cf reloaded with SIGHUP. */
-function ldirectordLikeRun(child: ChildProcess, cfg: string, s: Scenario, dir: string, events: () => IpvsEvent[], stopExtra: () => void = () => undefined): PeerRun {
+function ldirectordLikeRun(child: ChildProcess, cfg: string, s: Scenario, dir: string, where: Where, events: () => IpvsEvent[], stopExtra: () => void = () => undefined): PeerRun {
   return {
     pid: child.pid ?? -1,
     events,
     reload(change) {
-      writeFileSync(cfg, ldirectordCf(s, { logfile: path.join(dir, 'ldirectord.log'), weightOverride: change, supervised: true }));
+      writeFileSync(cfg, ldirectordCf(s, { logfile: path.join(dir, 'ldirectord.log'), weightOverride: change, supervised: true, timing: timingFor(where) }));
       child.kill('SIGHUP');
     },
     alive: () => child.exitCode === null && child.signalCode === null,
@@ -165,15 +168,15 @@ export const perlLdirectord: Peer = {
   name: 'ldirectord',
   start(s, dir, where) {
     const cfg = path.join(dir, 'bench.cf');
-    writeFileSync(cfg, ldirectordCf(s, { logfile: path.join(dir, 'ldirectord.log'), supervised: true }));
+    writeFileSync(cfg, ldirectordCf(s, { logfile: path.join(dir, 'ldirectord.log'), supervised: true, timing: timingFor(where) }));
     if (where === 'host') {
       const { child, reader } = startRecorded(['/usr/sbin/ldirectord', cfg, 'start'], dir);
-      return ldirectordLikeRun(child, cfg, s, dir, () => reader.events());
+      return ldirectordLikeRun(child, cfg, s, dir, where, () => reader.events());
     }
     const poller = new ProcIpvsPoller();
     poller.start();
     const child = startProcess('/usr/sbin/ldirectord', [cfg, 'start'], dir);
-    return ldirectordLikeRun(child, cfg, s, dir, () => poller.events(), () => poller.stop());
+    return ldirectordLikeRun(child, cfg, s, dir, where, () => poller.events(), () => poller.stop());
   },
 };
 
@@ -185,16 +188,16 @@ export const ngLdirectord: Peer = {
   name: 'ldirectord-ng',
   start(s, dir, where) {
     const cfg = path.join(dir, 'bench.cf');
-    writeFileSync(cfg, ldirectordCf(s, { logfile: path.join(dir, 'ldirectord.log'), supervised: true }));
+    writeFileSync(cfg, ldirectordCf(s, { logfile: path.join(dir, 'ldirectord.log'), supervised: true, timing: timingFor(where) }));
     const bin = path.join(ROOT, 'bin', 'ldirectord');
     if (where === 'host') {
       const { child, reader } = startRecorded([bin, cfg, 'start'], dir, { LDIRD_IPVS: 'ipvsadm' });
-      return ldirectordLikeRun(child, cfg, s, dir, () => reader.events());
+      return ldirectordLikeRun(child, cfg, s, dir, where, () => reader.events());
     }
     const poller = new ProcIpvsPoller();
     poller.start();
     const child = startProcess(bin, [cfg, 'start'], dir);
-    return ldirectordLikeRun(child, cfg, s, dir, () => poller.events(), () => poller.stop());
+    return ldirectordLikeRun(child, cfg, s, dir, where, () => poller.events(), () => poller.stop());
   },
 };
 
@@ -204,7 +207,7 @@ export const keepalived: Peer = {
   start(s, dir, where) {
     if (where === 'host') throw new Error('keepalived needs kernel IPVS ("IPVS: Can\'t initialize ipvs"): guest only');
     const conf = path.join(dir, 'keepalived.conf');
-    writeFileSync(conf, keepalivedConf(s));
+    writeFileSync(conf, keepalivedConf(s, { timing: timingFor(where) }));
     const poller = new ProcIpvsPoller();
     poller.start();
     const child = startProcess('/usr/sbin/keepalived', ['-n', '-l', '-C', '-f', conf, '-p', path.join(dir, 'k.pid'), '-c', path.join(dir, 'c.pid')], dir);
@@ -212,7 +215,7 @@ export const keepalived: Peer = {
       pid: child.pid ?? -1,
       events: () => poller.events(),
       reload(change) {
-        writeFileSync(conf, keepalivedConf(s, { weightOverride: change }));
+        writeFileSync(conf, keepalivedConf(s, { weightOverride: change, timing: timingFor(where) }));
         child.kill('SIGHUP');
       },
       alive: () => child.exitCode === null && child.signalCode === null,

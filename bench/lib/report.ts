@@ -63,7 +63,9 @@ export function table(results: readonly RunResult[]): string {
         });
         if (f.every((x) => x === undefined)) continue;
         const cells = PEER_ORDER.map((p, i) => (by.has(p) ? fmt(f[i], m.unit) : 'not run'));
-        rows.push(`| ${where} | ${n.toLocaleString('en')} | ${m.label} | ${cells.join(' | ')} | ${ratio(f[0], f[1])} | ${ratio(f[0], f[2])} |`);
+        // A count of operations has no meaningful ratio (0 is the target).
+        const rt = (x: Fig | undefined): string => (m.key === 'reloadOps' ? '–' : ratio(f[0], x));
+        rows.push(`| ${where} | ${n.toLocaleString('en')} | ${m.label} | ${cells.join(' | ')} | ${rt(f[1])} | ${rt(f[2])} |`);
       }
     }
   }
@@ -143,7 +145,8 @@ export function chart(results: readonly RunResult[]): string {
       parts.push(`<text x="${px.x + 10}" y="${px.y + 30}" fill="#666">no data yet</text>`);
       return;
     }
-    const lo = Math.floor(Math.log10(Math.min(...vals)));
+    // Half a decade of headroom below the smallest bar so it stays visible.
+    const lo = Math.floor(Math.log10(Math.min(...vals) / 3));
     const hi = Math.max(lo + 1, Math.ceil(Math.log10(Math.max(...vals))));
     const y = (v: number): number => px.y + px.h - ((Math.log10(Math.max(v, 10 ** lo)) - lo) / (hi - lo)) * px.h;
     for (let e = lo; e <= hi; e++) {

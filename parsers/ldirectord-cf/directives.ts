@@ -349,7 +349,13 @@ export const VIRTUAL_DIRECTIVES: ReadonlyMap<string, VirtualHandler> = new Map<s
     return true;
   }],
   ['emailalertstatus', (d, v, r) => { v.emailalertstatus = parseEmailAlertStatus(d.line, d.value ?? '', r); return true; }],
-  ['monitorfile', (d, v) => { v.monitorfile = optQuoted(d.value ?? ''); return true; }],
+  ['monitorfile', (d, v, r) => {
+    const path = optQuoted(d.value ?? '');
+    // upstream opens the file for append here; an empty path always fails (other paths are opened by the daemon)
+    if (path === '') r.error(d.line, 'BAD_VALUE', 'unable to open monitorfile : No such file or directory');
+    else v.monitorfile = path;
+    return true;
+  }],
   ['cleanstop', vYesNo('cleanstop', (v, b) => { v.cleanstop = b; })],
   ['smtp', (d, v, r) => {
     const m = SMTP_RE.exec(d.value ?? '');

@@ -9,6 +9,7 @@ export type { ConfigDiagnostic, DiagnosticCode } from './diagnostics.js';
 export { formatDiagnostic } from './diagnostics.js';
 export type { Resolver, StaticResolverTables } from './resolver.js';
 export { staticResolver } from './resolver.js';
+export { portToService, serviceToPort } from './normalize.js';
 
 /** Options of parseConfig. */
 export interface ParseOptions {

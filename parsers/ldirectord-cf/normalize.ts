@@ -123,7 +123,10 @@ class Ctx implements Reporter {
     const key = `${af}|${n}`;
     let p = this.hostCache.get(key);
     if (!p) {
-      p = this.resolver.resolveHost(n, af).catch(() => undefined);
+      p = Promise.resolve()
+        .then(() => this.resolver.resolveHost(n, af))
+        .then((a) => (a === undefined ? undefined : af === 'inet' ? (isPlainQuad(a) ? a : undefined) : canonicalIPv6(a)))
+        .catch(() => undefined);
       this.hostCache.set(key, p);
     }
     return p;
@@ -139,7 +142,7 @@ class Ctx implements Reporter {
     const key = `${protocol}|${name}`;
     let p = this.servCache.get(key);
     if (!p) {
-      p = this.resolver.resolveService(name, protocol).catch(() => undefined);
+      p = Promise.resolve().then(() => this.resolver.resolveService(name, protocol)).catch(() => undefined);
       this.servCache.set(key, p);
     }
     return p;
@@ -159,7 +162,7 @@ function initialVirtual(af: Af, line: number): VState {
     schedflags: undefined, ops: false, httpmethod: 'GET', virtualhost: undefined, fallback: undefined,
     fallbackcommand: undefined, quiescent: undefined, emailalert: undefined, emailalertfreq: undefined,
     emailalertstatus: undefined, monitorfile: undefined, cleanstop: undefined, smtp: undefined, servicename: undefined,
-    comment: undefined, reals: [],
+    comment: undefined, reals: [], lines: Object.create(null) as Record<string, number>,
   };
 }
 
@@ -202,10 +205,10 @@ function startVirtual(rv: RawVirtual, ctx: Ctx): VState {
     const rest = val.slice(m[1]!.length);
     if (rest !== '' && !/^[ \t\n\v\f\r]/.test(rest)) {
       // Deviation (spec §7.2 item 5): upstream silently makes "10.0.0.1" or "10.0.0.1 : 80" fwmark 10.
-      const guess = val.replace(/[ \t]*:[ \t]*/, ':').split(/[ \t]/)[0];
+      const guess = val.replace(/[ \t]*:[ \t]*/, ':').split(/[ \t]/)[0]!.replace(/:$/, '');
       ctx.error(rv.line, 'MISREAD',
         `invalid address for virtual server: "${val.trim()}" has no ":port"; upstream ldirectord would silently read it as firewall mark ${m[1]}. ` +
-          `Write virtual=${guess!.includes(':') ? guess : `${guess}:PORT`} for an address, or virtual=${m[1]} for a firewall mark`);
+          `Write virtual=${/:[\w-]+$/.test(guess) ? guess : `${guess}:PORT`} for an address, or virtual=${m[1]} for a firewall mark`);
     } else if (Number(m[1]) > 0xffffffff) {
       ctx.error(rv.line, 'BAD_VIRTUAL', 'invalid address for virtual server (firewall mark out of range)');
     }
@@ -230,7 +233,10 @@ function startVirtual(rv: RawVirtual, ctx: Ctx): VState {
 /** Applies the directives of one block in order (spec §2.6). */
 function readBlock(rv: RawVirtual, v: VState, ctx: Ctx): void {
   // unknown lines do not change state, so reporting them after the directives keeps upstream's meaning
-  for (const d of rv.directives) applyVirtualDirective(d, v, ctx);
+  for (const d of rv.directives) {
+    v.lines[d.name] = d.line;
+    applyVirtualDirective(d, v, ctx);
+  }
   for (const u of rv.unknown) {
     ctx.error(u.line, 'UNKNOWN_COMMAND', `Unknown command "${u.raw}"${unknownHint(u.raw.replace(/#.*/s, ''), true)}`);
   }
@@ -339,10 +345,15 @@ async function readReal(v: VState, value: string, line: number, ctx: Ctx, checkP
   }
   if (m.index !== 0) {
     // Deviation (spec §7.2 item 25): upstream's unanchored regex skips leading text, e.g. "1.2.3.4::5060" -> host 5060.
-    const fixed = value.replace(/::(\d+)/, ':$1').trim();
+    const first = /^\S*/.exec(value)![0];
+    const dbl = /^([^\s:]+)::(\d+)(\s.*)?$/s.exec(value.trim());
+    const meant = canonicalIPv6(first.replace(/^\[|\]$/g, '')) !== undefined
+      ? `IPv6 addresses need brackets and real6 in a virtual6 block: real6=[${first.replace(/^\[|\]$/g, '')}]:PORT ...`
+      : dbl
+        ? `Did you mean real=${dbl[1]}:${dbl[2]}${dbl[3] ?? ''}?`
+        : 'Expected: real=HOST[->HOST][:PORT] gate|masq|ipip [weight] ...';
     ctx.error(line, 'MISREAD',
-      `invalid address for real server (wrong format): upstream ldirectord would skip "${value.slice(0, m.index)}" and read the real server as "${m[1]}${m[5] !== undefined ? `:${m[5]}` : ''}". ` +
-        `Did you mean real=${fixed}?`);
+      `invalid address for real server (wrong format): upstream ldirectord would skip "${value.slice(0, m.index)}" and read the real server as "${m[1]}${m[5] !== undefined ? `:${m[5]}` : ''}". ${meant}`);
     return [];
   }
   const ip1 = m[1]!;
@@ -484,6 +495,7 @@ export async function normalize(raw: RawConfig, opts: NormalizeOptions): Promise
   const g: GState = initialGlobals();
   const built: Built[] = [];
   const seenIds = new Set<string>();
+  const globalLines: Record<string, number> = Object.create(null) as Record<string, number>;
   // Global fallbacks are resolved where they appear, as upstream does; keep the last of each family.
   let gfb: Promise<GlobalFallback | undefined> = Promise.resolve(undefined);
   let gfb6: Promise<GlobalFallback | undefined> = Promise.resolve(undefined);
@@ -505,6 +517,7 @@ export async function normalize(raw: RawConfig, opts: NormalizeOptions): Promise
       ctx.error(item.line, 'UNKNOWN_COMMAND', `Unknown command ${item.raw}${hint}`);
     } else {
       const d = item.d;
+      globalLines[d.name] = d.line;
       const h = GLOBAL_DIRECTIVES.get(d.name);
       if (!h || !h(d, g, ctx)) ctx.error(d.line, 'UNKNOWN_COMMAND', `Unknown command ${d.raw}${unknownHint(d.raw, false)}`);
       else if (d.name === 'fallback') gfb = globalFallback(g.fallback, 'inet', ctx);
@@ -547,6 +560,7 @@ export async function normalize(raw: RawConfig, opts: NormalizeOptions): Promise
     cleanStop: g.cleanstop,
     ...(g.smtp !== undefined ? { smtp: g.smtp } : {}),
     ...(g.maintenancedir !== undefined ? { maintenanceDir: g.maintenancedir } : {}),
+    lines: { ...globalLines },
   };
   const virtuals = built.map((b) => buildVirtual(b, g, global, ctx.file));
   const config: Config = { pos: { file: ctx.file, line: 0 }, global, virtuals };
@@ -621,6 +635,7 @@ function buildVirtual(b: Built, g: GState, global: GlobalConfig, file: string): 
     ...(v.servicename !== undefined ? { serviceName: v.servicename } : {}),
     ...(v.comment !== undefined ? { comment: v.comment } : {}),
     reals: b.reals,
+    lines: { ...v.lines },
   };
 }
 

@@ -92,7 +92,8 @@ export function parseText(text: string, file: string): RawConfig {
       continue;
     }
     const d = directive(t, n, t);
-    if (d && !d.indented) {
+    if (d) {
+      blankEndedBlockAt = undefined; // an unindented line: the block is clearly over
       items.push({ kind: 'global', d });
       continue;
     }
@@ -105,6 +106,7 @@ export function parseText(text: string, file: string): RawConfig {
       );
       continue;
     }
+    if (!/^[ \t]/.test(t)) blankEndedBlockAt = undefined;
     items.push({ kind: 'unknown', line: n, raw: t });
   }
   return { file, items, lineCount: lines.length };

@@ -125,4 +125,6 @@ export interface VState {
   comment: string | undefined;
   /** real=/real6= values with their lines, parsed after the block as upstream does. */
   reals: { value: string; line: number }[];
+  /** Directive name -> line of its last occurrence in the block. */
+  lines: Record<string, number>;
 }

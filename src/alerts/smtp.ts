@@ -54,7 +54,7 @@ export function sendSmtp(m: SmtpMessage): Promise<boolean> {
       ['2', `RCPT TO:<${m.rcpt}>\r\n`],
       ['2', 'DATA\r\n'],
       ['3', data],
-      ['2', 'QUIT\r\n'],
+      ['2', undefined],
     ];
     sock.setEncoding('utf8');
     sock.on('data', (chunk: string) => {
@@ -66,13 +66,15 @@ export function sendSmtp(m: SmtpMessage): Promise<boolean> {
         buf = buf.slice(nl + 1);
         if (/^\d{3}-/.test(line)) continue; // continuation of a multi-line reply
         const entry = script[step];
-        if (!entry) return finish(true);
+        if (!entry) return;
         if (!line.startsWith(entry[0])) return finish(false);
         step++;
         if (step === script.length) {
-          // The reply to the message body: accepted.
-          sock.write('QUIT\r\n');
-          return finish(true);
+          // The reply to the message body: accepted. Say goodbye politely, without waiting.
+          settled = true;
+          sock.end('QUIT\r\n');
+          sock.setTimeout(2000, () => sock.destroy());
+          return resolve(true);
         }
         if (entry[1] !== undefined) sock.write(entry[1]);
       }

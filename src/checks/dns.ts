@@ -2,7 +2,7 @@
 import dgram from 'node:dgram';
 import net from 'node:net';
 import { randomInt } from 'node:crypto';
-import { describeError, hostPort } from './net.js';
+import { compileReceive, describeError, hostPort } from './net.js';
 import type { Checker, CheckResult, CheckSpec } from './types.js';
 
 const TYPE_A = 1;
@@ -130,7 +130,8 @@ export function judgeReply(reply: DnsReply, receive: string): { ok: boolean; got
   if (reply.rcode !== 0 || reply.answers.length === 0) return { ok: false, got };
   // Upstream requires a non-empty receive (else always down, spec §7.2 item 19); any answer is up.
   if (receive === '') return { ok: true, got };
-  const re = new RegExp(receive);
+  const re = compileReceive(receive);
+  if (!(re instanceof RegExp)) return { ok: false, got: `${got} (${re.error})` };
   const ok = reply.answers.some(
     (a) => (a.type === TYPE_A || a.type === TYPE_PTR || a.type === TYPE_AAAA) && re.test(a.value),
   );

@@ -39,7 +39,8 @@ export function ldapChecker(secure: boolean): Checker {
     const client = new Client({
       url: `${scheme}://${hostPort(spec.host, spec.port)}`,
       timeout: spec.negotiateTimeoutMs,
-      connectTimeout: spec.negotiateTimeoutMs,
+      // No connectTimeout: ldapts leaves that timer running after we destroy the socket; the
+      // checktimeout bound below already ends a connect that hangs.
       strictDN: false,
       // ldapts switches to TLS whenever tlsOptions is present, so plain ldap must not pass any.
       ...(secure

@@ -375,7 +375,10 @@ export function udpExchange(opts: UdpOptions): Promise<{ reply: Buffer; sent: Bu
   const sock = createSocket({ type: isIPv6(host) ? 'udp6' : 'udp4' });
   return new Promise<{ reply: Buffer; sent: Buffer }>((resolve, reject) => {
     let sent: Buffer = Buffer.alloc(0);
+    let done = false;
     const finish = (err: unknown, reply?: Buffer): void => {
+      if (done) return;
+      done = true;
       t.signal.removeEventListener('abort', onAbort);
       t.dispose();
       try {

@@ -1,7 +1,8 @@
 // Reads a config file from disk and parses it with the system resolver.
+import { statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { hostname as osHostname } from 'node:os';
-import { parseConfig, type ParseResult, type Resolver } from '../../parsers/ldirectord-cf/index.js';
+import { parseConfig, type ConfigDiagnostic, type ParseResult, type Resolver } from '../../parsers/ldirectord-cf/index.js';
 import { systemResolver } from './resolver.js';
 
 /** Options of loadConfig. */
@@ -28,5 +29,24 @@ export async function loadConfig(path: string, opts: LoadOptions = {}): Promise<
       diagnostics: [{ severity: 'error', code: 'NOT_FOUND', file: path, line: 0, message: `can not open file ${path}${reason}` }],
     };
   }
-  return parseConfig(text, { file: path, resolver: opts.resolver ?? systemResolver(), hostname: opts.hostname ?? directorHostname() });
+  const res = await parseConfig(text, { file: path, resolver: opts.resolver ?? systemResolver(), hostname: opts.hostname ?? directorHostname() });
+  if (!res.ok) return res;
+  // the one file-system check upstream makes while reading that has no side effect (spec §2.5 maintenancedir)
+  const dir = res.config.global.maintenanceDir;
+  if (dir !== undefined && !isDirectory(dir)) {
+    const warning: ConfigDiagnostic = {
+      severity: 'warning', code: 'NOT_FOUND', file: path, line: res.config.global.lines?.['maintenancedir'] ?? 0,
+      message: 'maintenance directory does not exist',
+    };
+    return { ...res, warnings: [...res.warnings, warning] };
+  }
+  return res;
+}
+
+function isDirectory(p: string): boolean {
+  try {
+    return statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
 }

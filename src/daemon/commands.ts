@@ -1,4 +1,5 @@
 // The CLI's daemon commands (start|stop|restart|try-restart|reload|force-reload|status) as upstream, bugs fixed.
+import { spawnSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import type { CliRequest } from '../cli.js';
 import { configName, locateConfig } from '../config/locate.js';
@@ -6,7 +7,7 @@ import type { LoadOutcome, ParseFn } from '../config/reload.js';
 import { LdLogger, logTargetFor, msg } from '../log/index.js';
 import type { Logger } from '../log/index.js';
 import { isDaemonChild, spawnDaemon } from './daemonize.js';
-import { findDaemon, isLdirectordProcess, pidFilePath, runDir } from './pidfile.js';
+import { daemonConfigOf, findDaemon, isLdirectordProcess, pidFilePath, runDir } from './pidfile.js';
 
 /** Default log file before a config names one (upstream's default; LDIRD_DEFAULT_LOGFILE overrides it for tests). */
 export const DEFAULT_LOGFILE = process.env.LDIRD_DEFAULT_LOGFILE ?? '/var/log/ldirectord.log';
@@ -107,6 +108,12 @@ export async function runDaemonCommand(req: DaemonReq, env: CommandEnv = {}): Pr
       return runFg({ configPath, cfgName, debug: false, supervised: false, pidFile: ownPidFile, logfile: g.logfile });
     }
     const now = findDaemon(dir, cfgName, configPath);
+    // A live ldirectord that is not ours (no LDIRD_NG_CONFIG: Debian's Perl one) holds the pid file:
+    // refuse loudly rather than exit 0 as for our own daemon, so two daemons never share a table (issue 6).
+    if (now.state === 'running' && daemonConfigOf(now.pid) === undefined) {
+      err(`ldirectord: not starting: ${now.pidFile} is held by pid ${now.pid}, an ldirectord that is not ldirectord-ng (the Perl ldirectord?); hand it over without purging IPVS with /usr/lib/ldirectord-ng/takeover\n`);
+      return 1;
+    }
     if (now.state === 'running') return 0;
     if (foreground) {
       log.log(msg.startingWithPid(process.pid));
@@ -168,6 +175,8 @@ export async function runDaemonCommand(req: DaemonReq, env: CommandEnv = {}): Pr
       if (status.state === 'running') {
         err(`${msg.running(configPath, status.pid)}\n`);
         log.log(msg.running(configPath, status.pid));
+        // upstream also asks every execute= instance for its status
+        for (const x of g.execute) spawnSync('/bin/sh', ['-c', `${process.execPath} ${process.argv[1] ?? 'ldirectord'} ${x} status`], { stdio: 'inherit' });
         log.log(msg.exitingFrom('status'));
         return 0;
       }

@@ -54,6 +54,8 @@ export interface DaemonOptions {
   readonly resyncMs?: number;
   /** Called after a successful reload (logfile= may have changed). */
   readonly onConfig?: (config: Config) => void;
+  /** How to run another ldirectord instance for execute= (default: this script). */
+  readonly selfCommand?: string;
   /** Called with applied IPVS events (e-mail alerts). */
   readonly onEvents?: (events: readonly ReconcileEvent[], phase: DaemonPhase, config: Config) => void;
 }
@@ -110,6 +112,7 @@ export class Daemon {
       await self.watcher.whenReady();
     }
     await reconciler.whenIdle();
+    await self.execute(config.global.execute, 'start');
     self.phase = 'running';
     return self;
   }
@@ -166,6 +169,7 @@ export class Daemon {
           this.health.update(r.config);
           this.reconciler.setTargets(targetsFromConfig(r.config));
           await this.reconciler.whenIdle();
+          await this.reexecute(r.previous.global.execute, r.config.global.execute);
         }
         return r;
       } finally {
@@ -178,11 +182,29 @@ export class Daemon {
     return next;
   }
 
+  /** Runs `ldirectord <x> <cmd>` for each execute= value (spec §4.10); quotes go to the shell as upstream. */
+  private async execute(list: readonly string[], cmd: string): Promise<number[]> {
+    const self = this.opts.selfCommand ?? `${process.execPath} ${process.argv[1] ?? 'ldirectord'}`;
+    const out: number[] = [];
+    for (const x of list) out.push(await this.opts.runCommand(`${self} ${x} ${cmd}`));
+    return out;
+  }
+
+  /** Reconciles execute= instances after a reload: removed ones stop, kept ones reload (else start), new ones start. */
+  private async reexecute(before: readonly string[], after: readonly string[]): Promise<void> {
+    await this.execute(before.filter((x) => !after.includes(x)), 'stop');
+    for (const x of after) {
+      if (!before.includes(x)) await this.execute([x], 'start');
+      else if ((await this.execute([x], 'reload'))[0] !== 0) await this.execute([x], 'start');
+    }
+  }
+
   /** Graceful stop: checks and reconciler stopped, cleanstop applied, terminated line logged. */
   async stop(signal: string): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
     this.phase = 'stopping';
+    await this.execute(this.holder.config.global.execute, 'stop');
     await this.watcher?.close();
     await this.health.stop();
     await this.reconciler.stop();

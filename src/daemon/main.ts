@@ -1,23 +1,27 @@
 // Composition root: the only place real adapters (netlink/ipvsadm, winston, chokidar, clock) are built.
-import { hostname } from 'node:os';
 import { systemClock } from '../clock.js';
 import { runShell } from '../alerts/exec.js';
-import { FakeIpvs, IpvsadmIpvs, NetlinkIpvs } from '../ipvs/index.js';
+import { FakeIpvs, createIpvs } from '../ipvs/index.js';
 import type { Ipvs } from '../ipvs/index.js';
 import { LdLogger, logTargetFor, msg } from '../log/index.js';
 import type { ForegroundRequest } from './commands.js';
 import { Daemon } from './daemon.js';
-import { simpleHealthFactory } from './health-adapter.js';
+import { schedulerHealthFactory } from './health-adapter.js';
 import { makeParse } from './parse.js';
+import { directorHostname } from '../config/load.js';
 import { removeOwnPidFile, writePidFile } from './pidfile.js';
-import { isLdirdError } from '../errors.js';
+import { LdirdError, isLdirdError } from '../errors.js';
 import { AlertSender } from '../alerts/email.js';
 
-/** The IPVS backend: LDIRD_IPVS=netlink (default) | ipvsadm | fake (in-memory, for lifecycle tests without IPVS). */
-export function chooseIpvs(env: NodeJS.ProcessEnv = process.env): Ipvs {
-  if (env.LDIRD_IPVS === 'ipvsadm') return new IpvsadmIpvs();
-  if (env.LDIRD_IPVS === 'fake') return new FakeIpvs();
-  return new NetlinkIpvs();
+/**
+ * The IPVS backend: LDIRD_IPVS=auto (default: netlink, else ipvsadm) | netlink | ipvsadm | fake
+ * (in-memory, for lifecycle tests on machines without IPVS). Throws IPVS_UNAVAILABLE when none works.
+ */
+export async function chooseIpvs(env: NodeJS.ProcessEnv = process.env): Promise<Ipvs> {
+  const kind = env.LDIRD_IPVS ?? 'auto';
+  if (kind === 'fake') return new FakeIpvs();
+  if (kind !== 'netlink' && kind !== 'ipvsadm' && kind !== 'auto') throw new LdirdError('USAGE', `LDIRD_IPVS=${kind}: want auto, netlink, ipvsadm or fake`);
+  return createIpvs(kind);
 }
 
 const STOP_SIGNALS = ['SIGTERM', 'SIGINT', 'SIGQUIT'] as const;
@@ -33,18 +37,26 @@ export async function runForeground(req: ForegroundRequest): Promise<number> {
     target: logTargetFor({ logfile: req.logfile, debug: req.debug, supervised: req.supervised }),
     debugLevel: req.debug ? 3 : 0,
   });
+  // IPVS first: a daemon that cannot program it fails before its pid file, so `start` reports it.
+  let ipvs: Ipvs;
+  try {
+    ipvs = await chooseIpvs();
+  } catch (err) {
+    logger.log(msg.exitStatus(1, `Could not use IPVS: ${err instanceof Error ? err.message : String(err)}`));
+    return 1;
+  }
   if (req.pidFile) {
     try {
       writePidFile(req.pidFile, process.pid);
     } catch {
       logger.log(msg.cannotOpenPid(req.pidFile));
       logger.log(msg.exitStatus(1, 'Initialisation Error'));
+      await ipvs.close().catch(() => undefined);
       return 1;
     }
   }
-  const ipvs = chooseIpvs();
   const parse = makeParse();
-  const host = process.env.HOSTNAME ?? hostname();
+  const host = directorHostname();
   const runCommand = (c: string) => runShell(c, logger);
   const alerts = new AlertSender({ logger, clock, hostname: host });
   let daemon: Daemon;
@@ -56,7 +68,7 @@ export async function runForeground(req: ForegroundRequest): Promise<number> {
       clock,
       parse,
       runCommand,
-      health: simpleHealthFactory({ clock, logger, hostname: host }),
+      health: schedulerHealthFactory({ clock, logger, hostname: host }),
       watchPolling: process.env.LDIRD_WATCH_POLLING === '1',
       onConfig: (c) => logger.setTarget(logTargetFor({ logfile: c.global.logfile, debug: req.debug, supervised: req.supervised })),
       onEvents: (events, phase, config) => alerts.onEvents(events, phase, config),

@@ -1,6 +1,6 @@
 // Public surface of health checking: the scheduler, the pure policy and the config-to-spec mapping.
 export { HealthScheduler, runJobOnce, nextCheckName } from './scheduler.js';
-export type { HealthSchedulerOptions, HealthSnapshotEntry, HealthTransition, SoftFailureEvent, RunDeps, RunOutcome } from './scheduler.js';
+export type { CheckEvent, HealthSchedulerOptions, HealthSnapshotEntry, HealthTransition, SoftFailureEvent, RunDeps, RunOutcome } from './scheduler.js';
 export { nextState, combinedChoice, nextConnects, INITIAL_HEALTH, FORCE_NEGOTIATE } from './policy.js';
 export type { HealthState, RealHealth, Verdict, NextState } from './policy.js';
 export { buildCheckSpec, planChecks, checkPort, httpUrl, realCheckId, checkBudgetMs, virtualKeyOf, realKeyOf } from './spec.js';

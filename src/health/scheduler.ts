@@ -1,4 +1,5 @@
 // The health scheduler: every real id checked every checkinterval, concurrently under a cap, with an injected clock.
+import { hostname as osHostname } from 'node:os';
 import type { Clock, TimerHandle } from '../clock.js';
 import type { CheckName, CheckResult, Checker } from '../checks/types.js';
 import type { Config } from '../model/config.js';
@@ -31,6 +32,20 @@ export interface SoftFailureEvent {
   readonly reason: string;
 }
 
+/** Every completed check (not only transitions), for monitorfile= lines. */
+export interface CheckEvent {
+  /** Upstream's real id (spec §3.8), the monitor line's real field. */
+  readonly checkId: string;
+  /** Every (virtual, real) pair the verdict applies to. */
+  readonly members: readonly JobMember[];
+  /** The check that ran (for checktype=N: the negotiate service or connect). */
+  readonly name: CheckName;
+  readonly ok: boolean;
+  readonly reason: string;
+  /** True when maintenancedir forced the verdict without running a check. */
+  readonly forced: boolean;
+}
+
 /** The current state of one (virtual, real) pair. */
 export interface HealthSnapshotEntry {
   readonly virtualKey: string;
@@ -50,13 +65,15 @@ export interface HealthSchedulerOptions {
   readonly checkers: (name: CheckName) => Checker;
   readonly onTransition: (t: HealthTransition) => void;
   readonly onSoftFailure?: (e: SoftFailureEvent) => void;
+  /** Called after every completed check, before transitions are emitted. */
+  readonly onCheck?: (e: CheckEvent) => void;
   /** Most checks running at once (default 256); more wait their turn in due order. */
   readonly maxInFlight?: number;
   /** First runs are spread over min(staggerMs, checkinterval) so they do not all start at once (default 1000). */
   readonly staggerMs?: number;
   /** Extra time past a check's own budget before the scheduler aborts it (default 1000 ms). */
   readonly graceMs?: number;
-  /** This director's host name for CheckSpec (default os.hostname via the config loader's value). */
+  /** This director's host name for CheckSpec (default $HOSTNAME, else os.hostname()). */
   readonly hostname?: string;
   /** Reverse lookup for maintenancedir names (default: system getnameinfo, bounded). */
   readonly reverseLookup?: ReverseLookup;
@@ -180,7 +197,9 @@ export class HealthScheduler {
 
   private install(config: Config): void {
     this.maintenanceDir = config.global.maintenanceDir;
-    const jobs = planChecks(config, { hostname: this.opts.hostname ?? '' });
+    // Same default as the config loader's (upstream: $HOSTNAME, else uname -n).
+    const hostname = this.opts.hostname ?? (process.env['HOSTNAME'] || osHostname());
+    const jobs = planChecks(config, { hostname });
     const fresh: JobState[] = [];
     const keep = new Set<string>();
     for (const job of jobs) {
@@ -300,6 +319,7 @@ export class HealthScheduler {
     s.health = next.health;
     s.reason = reason;
     s.lastCheckedAt = this.opts.clock.now();
+    this.opts.onCheck?.({ checkId: s.job.id, members: s.job.members, name, ok: result.ok, reason, forced });
     for (const m of s.job.members) {
       if (next.softFailure) this.opts.onSoftFailure?.({ ...m, kind: 'failure', ...next.softFailure, reason });
       if (next.resetFailCount !== undefined) {

@@ -136,7 +136,9 @@ export class IpvsadmIpvs implements Ipvs {
   /**
    * One `ipvsadm -R` run for the whole list. -R keeps going after a kernel error and prints one
    * message per failed line without saying which, so messages are matched to ops in order by
-   * which operations can print them (e.g. "No such destination" only from -e/-d).
+   * which operations can print them (e.g. "No such destination" only from -e/-d), preferring the
+   * op a replay of the batch on FakeIpvs (loaded with the table read just before) says fails.
+   * Ops ipvsadm cannot express fail up front without running anything.
    */
   async apply(ops: readonly IpvsOp[]): Promise<IpvsOpResult[]> {
     const results: (IpvsOpResult | undefined)[] = ops.map(() => undefined);

@@ -169,6 +169,8 @@ export interface VirtualService {
   readonly comment?: string;
   /** real=/real6= lines after range expansion, in file order. */
   readonly reals: readonly RealServer[];
+  /** Line of the last occurrence of each directive written in the block (directive name -> line). */
+  readonly lines?: Readonly<Record<string, number>>;
 }
 
 /** Global (outer-context) directives with upstream's defaults. */
@@ -219,6 +221,8 @@ export interface GlobalConfig {
   readonly smtp?: string;
   /** maintenancedir= (quotes kept). */
   readonly maintenanceDir?: string;
+  /** Line of the last occurrence of each global directive written (directive name -> line). */
+  readonly lines?: Readonly<Record<string, number>>;
 }
 
 /** The whole configuration file. */

@@ -59,3 +59,40 @@ export function udpPeer(host: string, reply: (msg: Buffer) => Buffer | undefined
 export function pause(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
+
+/**
+ * A TCP peer whose reply announces a huge message (`header`, e.g. a length prefix) and then streams
+ * `bytes` of filler, so a driver that trusts the length would buffer all of it; stays open.
+ */
+export function oversizedPeer(header: Buffer, host = '127.0.0.1', bytes = 10 * 1024 * 1024): Promise<{ port: number; open(): number; close(): Promise<void> }> {
+  const sockets = new Set<net.Socket>();
+  const chunk = Buffer.alloc(64 * 1024, 0x41);
+  const server = net.createServer((s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+    s.on('error', () => undefined);
+    s.resume();
+    s.write(header);
+    let left = bytes;
+    const pump = (): void => {
+      while (left > 0 && !s.destroyed) {
+        left -= chunk.length;
+        if (!s.write(chunk)) return void s.once('drain', pump);
+      }
+    };
+    pump();
+  });
+  return new Promise((resolve) => {
+    server.listen(0, host, () =>
+      resolve({
+        port: (server.address() as net.AddressInfo).port,
+        open: () => sockets.size,
+        close: () =>
+          new Promise<void>((r) => {
+            for (const s of sockets) s.destroy();
+            server.close(() => r());
+          }),
+      }),
+    );
+  });
+}

@@ -39,6 +39,7 @@ describe('dns check against dnsmasq', () => {
 
   test.each([
     ['an answer not matching receive is down and names what came back', { request: '/www.example.com', receive: '198\\.51' }, /expected \/198\\\.51\/, got A 192\.0\.2\.10/],
+    ['an invalid receive regex is down, not an exception', { request: '/www.example.com', receive: '(' }, /invalid receive regex/],
     ['a name without records is down', { request: '/nosuch.example.com', receive: '' }, /DNS A nosuch\.example\.com .*got NXDOMAIN with no answer/],
   ])('%s', async (_name, over, reason) => {
     const r = await run(over);

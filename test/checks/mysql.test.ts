@@ -7,7 +7,7 @@ import type { CheckSpec } from '../../src/checks/types.js';
 import { garbagePeer, silentPeer } from '../support/peers.js';
 import { startServer, type RunningServer } from '../support/process.js';
 import { tempDir } from '../support/tmp.js';
-import { freePort, pause, specFor } from './data-peers.js';
+import { freePort, oversizedPeer, pause, specFor } from './data-peers.js';
 
 let peer: RunningServer;
 let port: number;
@@ -87,5 +87,14 @@ describe('mysql check against broken peers', () => {
     await pause(100);
     expect(junk.open()).toBe(0);
     await junk.close();
+  });
+
+  test('a handshake packet announcing 16 MB is cut off at 1 MiB instead of being buffered', async () => {
+    const big = await oversizedPeer(Buffer.from([0xff, 0xff, 0xff, 0x00]));
+    const r = await check(specFor({ host: '127.0.0.1', port: big.port, ...good, negotiateTimeoutMs: 5000, checkTimeoutMs: 5000 }), new AbortController().signal);
+    expect(!r.ok && r.reason).toMatch(/larger than 1048576 bytes/);
+    await pause(100);
+    expect(big.open()).toBe(0);
+    await big.close();
   });
 });

@@ -15,8 +15,9 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$here/../e2e/lib/topology.sh"
 
 export DEBIAN_FRONTEND=noninteractive LC_ALL=C
-work=/run/test-deb
-mkdir -p "$work"
+# Everything the run leaves (client logs, IPVS snapshots, the daemon log) lands in DEBDIR/test-run.
+work=$(readlink -f "$debdir")/test-run
+rm -rf "$work" && mkdir -p "$work"
 CFG=/etc/ha.d/ldirectord.cf
 PIDFILE=/var/run/ldirectord.ldirectord.cf.pid
 LOG=/var/log/ldirectord.log
@@ -30,6 +31,7 @@ check() { # check "sentence" command...
   if "$@"; then ok "$what"; else bad "$what"; fi
 }
 finish() {
+  cp -a "$LOG" "$work/" 2>/dev/null
   topo_down >/dev/null 2>&1
   echo "test-deb: $passed passed, $failed failed"
   echo "$passed passed, $failed failed"
@@ -40,7 +42,8 @@ ipvs_table() { ipvsadm -Sn | sort; }
 daemon_pid() { head -n 1 "$PIDFILE" 2>/dev/null; }
 is_node_daemon() { local p; p=$(daemon_pid); [[ -n $p ]] && tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | grep -q node; }
 is_perl_daemon() { local p; p=$(daemon_pid); [[ -n $p ]] && tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | grep -q perl; }
-ldird_processes() { pgrep -f 'ldirectord .*ldirectord.cf start' | wc -l; }
+# Daemons only (reparented to PID 1): a Perl daemon's short-lived system() children do not count.
+ldird_processes() { pgrep -P 1 -f 'ldirectord.*ldirectord.cf start' | wc -l; }
 # Waits up to $1 s for "$2..." to succeed.
 wait_for() { local t=$1 i; shift; for ((i = 0; i < t * 2; i++)); do "$@" && return 0; sleep 0.5; done; return 1; }
 both_reals_up() { [[ $(ipvsadm -Ln | grep -c 'Route *1 ') == 2 ]]; }
@@ -53,6 +56,8 @@ dpkg-query -W -f='${Status} ${Version}\n' ldirectord | grep -q 'install ok insta
 echo "# Debian's ldirectord $(dpkg-query -W -f='${Version}' ldirectord); installing $(basename "$deb")"
 update-rc.d ldirectord defaults >/dev/null 2>&1
 cp /usr/sbin/ldirectord "$work/ldirectord.pl"
+# man-db's trigger rebuilds its index for minutes under TCG; it has nothing to do with the test.
+rm -f /var/lib/man-db/auto-update
 
 # --- The seed's LVS-DR network, its two web servers and its /etc/ha.d/ldirectord.cf ---
 topo_dr_up 2 || finish
@@ -96,9 +101,12 @@ client() { # one request after another until $work/stop-client exists; one line 
     echo "$(date +%s.%N) $i $rc"
   done
 }
+# IPVS as the client sees it, twice a second, to explain any failed request.
+watch_ipvs() { while [[ ! -e $work/stop-client ]]; do echo "@ $(date +%s.%N)"; ipvsadm -Ln; sleep 0.5; done; }
 rm -f "$work/stop-client"
 client >"$work/client.log" &
 client_pid=$!
+watch_ipvs >"$work/ipvs-watch.log" 2>&1 &
 sleep 5
 
 # --- The upgrade, as the operator runs it ---
@@ -134,7 +142,8 @@ echo "$new_lines" | head -n 8 | sed 's/^/    log: /'
 fmt='^\[(Mon|Tue|Wed|Thu|Fri|Sat|Sun) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [ 1-3][0-9] [0-2][0-9]:[0-5][0-9]:[0-5][0-9] [0-9]{4}\|ldirectord\.cf\|[0-9]+\] '
 check "ldirectord-ng appended lines to $LOG" test -n "$new_lines"
 check "every log line has ldirectord's format [time|CFGNAME|pid] message" bash -c "! grep -Evq '$fmt' '$LOG'"
-check "the new lines come from the new daemon's pid" grep -q "|ldirectord.cf|$(daemon_pid)\]" <<<"$new_lines"
+check "the new lines are written by ldirectord-ng, not by the Perl daemon (pid $perl_pid)" \
+  bash -c "grep -q 'Invoking ldirectord invoked as: /usr/sbin/ldirectord' <<<\"\$1\" && ! grep -q '|$perl_pid\]' <<<\"\$1\"" _ "$new_lines"
 
 # --- A Perl daemon holding the pid file: starting ours is refused, the takeover helper hands over ---
 ng_pid=$(daemon_pid)
@@ -149,6 +158,7 @@ check "no second daemon was started" test "$(ldird_processes)" = 1
 rm -f "$work/stop-client"
 client >"$work/client2.log" &
 client_pid=$!
+watch_ipvs >"$work/ipvs-watch2.log" 2>&1 &
 sleep 3
 /usr/lib/ldirectord-ng/takeover
 check "/usr/lib/ldirectord-ng/takeover hands the Perl daemon over" wait_for 60 is_node_daemon

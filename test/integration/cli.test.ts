@@ -1,5 +1,5 @@
 // The CLI lifecycle with real processes: start/status/reload/stop, pid files, exit codes, upstream bugs fixed.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -144,6 +144,38 @@ describe('ldirectord CLI lifecycle', () => {
     expect(alive(pid)).toBe(false);
     expect(ld(['ldirectord.cf', 'stop'], etc).code).toBe(0);
     expect(alive(pid2)).toBe(false);
+  });
+
+  it('-d runs in the foreground, logs to stderr with DEBUG2 copies, writes no pid file, and stops on TERM', async () => {
+    const child = spawn(process.execPath, [bin, '-d', 'start'], {
+      cwd: root,
+      env: { ...process.env, LDIRD_RUNDIR: run, LDIRD_IPVS: 'fake', LDIRD_CONFIG_DIRS: etc, LDIRD_DEFAULT_LOGFILE: logPath, NODE_OPTIONS: '' },
+    });
+    let err = '';
+    child.stderr.on('data', (c) => (err += String(c)));
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    const t0 = Date.now();
+    while (!err.includes('Added real server') && Date.now() - t0 < 20_000) await new Promise((r) => setTimeout(r, 100));
+    expect(err).toMatch(/^Starting Linux Director v1\.186-ha with pid: \d+$/m);
+    expect(err).toContain('DEBUG2: Added virtual server: 127.0.0.1:80\nAdded virtual server: 127.0.0.1:80\n');
+    expect(err).toContain('DEBUG2: Running ipvs(-A -t 127.0.0.1:80 -s rr)');
+    expect(existsSync(join(run, 'ldirectord.ldirectord.pid'))).toBe(false);
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(err).toContain('Linux Director Daemon terminated on signal: TERM');
+  });
+
+  // Only meaningful where the kernel has no IPVS (the development machines); in the guest it would start.
+  (existsSync('/proc/net/ip_vs') ? it.skip : it)('start fails with exit 1 and no pid file when no IPVS backend works', () => {
+    const r = spawnSync(process.execPath, [bin, 'start'], {
+      cwd: root,
+      encoding: 'utf8',
+      env: { ...process.env, LDIRD_RUNDIR: run, LDIRD_CONFIG_DIRS: etc, LDIRD_DEFAULT_LOGFILE: logPath, NODE_OPTIONS: '', LDIRD_IPVS: 'auto' },
+      timeout: 60_000,
+    });
+    expect(r.status).toBe(1);
+    expect(existsSync(join(run, 'ldirectord.ldirectord.pid'))).toBe(false);
+    expect(logText()).toMatch(/Exiting with exit_status 1: Could not use IPVS: /);
   });
 
   it('usage errors exit 255 and -v prints the upstream banner', () => {

@@ -10,7 +10,7 @@ import { runShell } from '../../src/alerts/exec.js';
 import { FakeIpvs } from '../../src/ipvs/index.js';
 import { LdLogger } from '../../src/log/index.js';
 import { Daemon } from '../../src/daemon/daemon.js';
-import { simpleHealthFactory } from '../../src/daemon/health-adapter.js';
+import { schedulerHealthFactory } from '../../src/daemon/health-adapter.js';
 import { makeParse } from '../../src/daemon/parse.js';
 
 interface Real {
@@ -51,12 +51,14 @@ function configText(reals: Real[], extra = ''): string {
     '\tscheduler=rr',
     '\tprotocol=tcp',
     '\tchecktype=negotiate',
+    `\tmonitorfile="${monitorPath}"`,
     '',
   ].join('\n');
 }
 
 let dir: string;
 let logPath: string;
+let monitorPath: string;
 let cfgPath: string;
 let reals: Real[];
 let ipvs: FakeIpvs;
@@ -85,6 +87,7 @@ function saveByRename(text: string): void {
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'ldird-int-'));
   logPath = join(dir, 'ldirectord.log');
+  monitorPath = join(dir, 'monitor.log');
   cfgPath = join(dir, 'web.cf');
   reals = [await startReal('127.0.0.2', 1), await startReal('127.0.0.3', 2), await startReal('127.0.0.4', 3)];
   writeFileSync(cfgPath, configText(reals.slice(0, 2)));
@@ -99,7 +102,7 @@ beforeAll(async () => {
     clock: systemClock,
     parse: makeParse(),
     runCommand: (c) => runShell(c, logger),
-    health: simpleHealthFactory({ clock: systemClock, logger, hostname: 'director' }),
+    health: schedulerHealthFactory({ clock: systemClock, logger, hostname: 'director' }),
     watchDebounceMs: 100,
     resyncMs: 1000,
   });
@@ -123,6 +126,13 @@ describe('the daemon with FakeIpvs and real HTTP servers', () => {
         `Added real server: 127.0.0.2:${reals[0]!.port} (${VIP}) (Weight set to 1)`,
         `Added real server: 127.0.0.3:${reals[1]!.port} (${VIP}) (Weight set to 1)`,
       ]),
+    );
+  });
+
+  it('writes each check result to the monitorfile in upstream\'s format', () => {
+    const lines = readFileSync(monitorPath, 'utf8').trim().split('\n');
+    expect(lines).toContainEqual(
+      expect.stringMatching(new RegExp(`^\\[\\w{3} \\w{3} [ \\d]\\d \\d\\d:\\d\\d:\\d\\d \\d{4}\\] \\[${process.pid}\\] negotiate http tcp 127\\.0\\.0\\.2 ${reals[0]!.port} 1 masq /index\\.html fake \\[up\\] `)),
     );
   });
 

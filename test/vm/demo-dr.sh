@@ -18,7 +18,7 @@ step "LVS-DR network (seed: VIP 10.15.16.113, reals .39 and .43)"
 topo_dr_up 2
 trap topo_down EXIT
 ip -br addr show lvsbr0
-for ns in client $TOPO_REALS; do echo "$ns: $(ip -n "$ns" -br -4 addr | awk '{print $1, $3, $4}' | tr '\n' ' ')"; done
+for ns in client $TOPO_REALS; do echo "$ns: $(ip -n "$ns" -br addr | awk '{$2 = ""; print}' | tr '\n' ' ')"; done
 
 step "HTTP servers"
 topo_http_start real1 1
@@ -80,6 +80,18 @@ echo "ok: real2 refuses connections"
 topo_http_start real2 2
 echo "ok: real2 serves again"
 expect_seq "both serve again" "$(topo_servers 4 | tr ' ' '\n' | sort | uniq -c | awk '{print $2 "x" $1}' | tr '\n' ' ')" "1x2 2x2 "
+
+step "IPv6 (virtual6): the same over [$TOPO_VIP6]:80"
+ipvsadm -A -t "[$TOPO_VIP6]:80" -s rr
+ipvsadm -a -t "[$TOPO_VIP6]:80" -r "[$(topo_rip6 real1)]:80" -g -w 1
+ipvsadm -a -t "[$TOPO_VIP6]:80" -r "[$(topo_rip6 real2)]:80" -g -w 1
+ipvsadm -Ln -t "[$TOPO_VIP6]:80"
+got=$(topo_servers 10 "http://[$TOPO_VIP6]/")
+echo "$got"
+first=${got%% *}
+[[ $first == 1 || $first == 2 ]] || fail "first IPv6 request failed: $got"
+want="$first $((3 - first))"
+expect_seq "rr alternates over IPv6" "$got" "$want $want $want $want $want"
 
 step "done"
 echo "demo-dr: PASS"

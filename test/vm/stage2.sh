@@ -11,9 +11,21 @@ source /run/vm/vm.conf
 
 : >/run/vm/t_cmd
 status=125
+in=/dev/null
+if [[ ${VM_STDIN:-0} == 1 ]]; then
+  # init links every port it finds but waits only for stdout/stderr; give stdin a moment.
+  for ((i = 0; i < 200; i++)); do
+    [[ -e /dev/vm.stdin ]] && break
+    for p in /sys/class/virtio-ports/*; do
+      [[ $(cat "$p/name" 2>/dev/null) == vm.stdin ]] && ln -sf "${p##*/}" /dev/vm.stdin
+    done
+    [[ -e /dev/vm.stdin ]] || sleep 0.05
+  done
+  in=/dev/vm.stdin
+fi
 if cd -- "$VM_CWD" 2>/dev/null; then
   # bash (not exec): PID 1 must survive to record the status and power off.
-  /bin/bash /run/vm/cmd.sh </dev/null >/dev/vm.stdout 2>/dev/vm.stderr
+  /bin/bash /run/vm/cmd.sh <"$in" >/dev/vm.stdout 2>/dev/vm.stderr
   status=$?
 else
   echo "vm: working directory $VM_CWD does not exist in the guest" >/dev/vm.stderr

@@ -15,8 +15,8 @@ export interface NetlinkIpvsOptions {
   readonly timeoutMs?: number;
   /** How often a snapshot is retried after NLM_F_DUMP_INTR before giving up (default 3). */
   readonly dumpRetries?: number;
-  /** Ops in flight at once inside apply() (default 64); order is kept by the kernel. */
-  readonly window?: number;
+  /** Ops sent per datagram inside apply() (default 256); order is kept by the kernel. */
+  readonly batchSize?: number;
   /** Transport factory (tests inject a fake kernel; default: the real socket). */
   readonly transport?: () => Promise<NetlinkTransport>;
 }
@@ -93,35 +93,36 @@ export class NetlinkIpvs implements Ipvs {
     await this.command((f, seq) => codec.encodeDelDest(f, seq, k, d), 'IPVS_CMD_DEL_DEST');
   }
 
-  /** Runs ops in order with up to `window` requests in flight; the kernel handles them in send order. */
+  /**
+   * Runs ops in order, `batchSize` to a datagram: the kernel handles a datagram's requests in
+   * order and reports each failure, so one send and one ACK cover a whole batch.
+   */
   async apply(ops: readonly IpvsOp[]): Promise<IpvsOpResult[]> {
     const conn = await this.connection();
     const family = await this.familyId(conn);
-    const window = Math.max(1, this.opts.window ?? 64);
-    const results: Promise<IpvsOpResult>[] = [];
-    const inflight = new Set<Promise<unknown>>();
-    for (const op of ops) {
-      let buf: Buffer;
+    const size = Math.max(1, this.opts.batchSize ?? 256);
+    const settled: IpvsOpResult[] = [];
+    let batch: { index: number; buf: Buffer }[] = [];
+    const flushBatch = async (): Promise<void> => {
+      if (batch.length === 0) return;
+      const errs = await conn.batch(batch.map((b) => b.buf), 'apply');
+      batch.forEach((b, i) => {
+        const e = errs[i];
+        settled[b.index] = e ? { ok: false, error: e } : { ok: true };
+      });
+      batch = [];
+    };
+    for (let i = 0; i < ops.length; i++) {
+      const op = ops[i] as IpvsOp;
       try {
-        buf = encodeOp(op, family, conn.nextSeq());
+        batch.push({ index: i, buf: encodeOp(op, family, conn.nextSeq()) });
       } catch (err) {
         if (!(err instanceof IpvsError)) throw err;
-        results.push(Promise.resolve({ ok: false, error: err }));
-        continue;
+        settled[i] = { ok: false, error: err };
       }
-      while (inflight.size >= window) await Promise.race(inflight);
-      const p = conn.request(buf, op.op).then(
-        (): IpvsOpResult => ({ ok: true }),
-        (err: unknown): IpvsOpResult => {
-          if (err instanceof IpvsError) return { ok: false, error: err };
-          throw err;
-        },
-      );
-      const tracked = p.finally(() => inflight.delete(tracked));
-      inflight.add(tracked);
-      results.push(p);
+      if (batch.length >= size) await flushBatch();
     }
-    const settled = await Promise.all(results);
+    await flushBatch();
     // A stale family id (module reloaded) answers ENOENT for everything: re-resolve, then redo those.
     if (settled.some((r) => !r.ok && r.error.errno === 'ENOENT') && (await this.familyChanged(conn, family))) {
       for (let i = 0; i < ops.length; i++) {

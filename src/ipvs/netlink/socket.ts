@@ -4,7 +4,7 @@ import type * as NetlinkModule from 'netlink';
 import { IpvsError } from '../types.js';
 import { MessageSplitter, decodeError, errnoName } from './codec.js';
 import type { NlMessage } from './codec.js';
-import { NETLINK_GENERIC, NLMSG_DONE, NLMSG_ERROR, NLMSG_NOOP, NLMSG_OVERRUN, NLM_F_DUMP_INTR } from './constants.js';
+import { NETLINK_GENERIC, NLMSG_DONE, NLMSG_ERROR, NLMSG_NOOP, NLMSG_OVERRUN, NLM_F_ACK, NLM_F_DUMP_INTR } from './constants.js';
 
 /** The bytes-in, bytes-out boundary: the real socket, or a fake kernel in tests. */
 export interface NetlinkTransport {
@@ -51,7 +51,8 @@ interface Pending {
   readonly msgs: NlMessage[];
   readonly resolve: (msgs: NlMessage[]) => void;
   readonly reject: (err: Error) => void;
-  readonly timer: NodeJS.Timeout;
+  /** Per-request timer; batch entries share the batch's own timer instead. */
+  readonly timer: NodeJS.Timeout | undefined;
   readonly what: string;
   interrupted: boolean;
 }
@@ -103,6 +104,64 @@ export class GenlConnection {
     });
   }
 
+  /**
+   * Sends several requests in one datagram and settles each: only the last asks for an ACK, so
+   * the kernel stays silent on success and its reply to the last one proves every earlier one
+   * was handled (netlink_rcv_skb runs a datagram's messages in order and always reports errors).
+   * Each buffer must carry its own nextSeq(). Resolves with one entry per request: undefined
+   * for success, else its IpvsError.
+   */
+  batch(bufs: readonly Buffer[], what: string): Promise<(IpvsError | undefined)[]> {
+    if (bufs.length === 0) return Promise.resolve([]);
+    if (this.closed) return Promise.reject(new IpvsError('EBADF', `${what}: connection closed`));
+    const seqs = bufs.map((b) => b.readUInt32LE(8));
+    const results: (IpvsError | undefined)[] = bufs.map(() => undefined);
+    const last = bufs.length - 1;
+    const wire = bufs.map((b, i) => {
+      const c = Buffer.from(b);
+      const flags = c.readUInt16LE(6);
+      c.writeUInt16LE(i === last ? flags | NLM_F_ACK : flags & ~NLM_F_ACK, 6);
+      return c;
+    });
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        for (const seq of seqs) this.pending.delete(seq);
+        reject(new IpvsError('ETIMEDOUT', `${what}: no reply to a batch of ${bufs.length} within ${this.timeoutMs} ms`, { code: 'IPVS_TIMEOUT' }));
+      }, this.timeoutMs);
+      const done = (): void => {
+        clearTimeout(timer);
+        for (const seq of seqs) this.pending.delete(seq);
+        resolve(results);
+      };
+      seqs.forEach((seq, i) => {
+        this.pending.set(seq, {
+          msgs: [],
+          what,
+          interrupted: false,
+          timer: undefined,
+          resolve: () => {
+            if (i === last) done();
+          },
+          reject: (err) => {
+            if (!(err instanceof IpvsError) || err.code !== 'IPVS_KERNEL') {
+              clearTimeout(timer);
+              for (const s of seqs) this.pending.delete(s);
+              reject(err);
+              return;
+            }
+            results[i] = err;
+            if (i === last) done();
+          },
+        });
+      });
+      this.transport.send(Buffer.concat(wire)).catch((err: unknown) => {
+        clearTimeout(timer);
+        for (const seq of seqs) this.pending.delete(seq);
+        reject(err instanceof Error ? err : new Error(String(err)));
+      });
+    });
+  }
+
   close(): void {
     if (this.closed) return;
     this.closed = true;
@@ -114,7 +173,7 @@ export class GenlConnection {
     const p = this.pending.get(seq);
     if (!p) return;
     this.pending.delete(seq);
-    clearTimeout(p.timer);
+    if (p.timer) clearTimeout(p.timer);
     if (result instanceof Error) p.reject(result);
     else p.resolve(result);
   }

@@ -186,7 +186,7 @@ EOF
 }
 
 # topo_http_start REAL N [busybox|node] [PORT]: an HTTP server in REAL's namespace on all of its
-# addresses (RIP and, for DR, the VIP), serving the seed's page for server N. Returns once it
+# addresses, IPv4 and IPv6 (RIP and, for DR, the VIP), serving the seed's page for server N. Returns once it
 # answers. busybox httpd (default) starts in a few ms under TCG; node takes ~1-2 s.
 topo_http_start() {
   _topo_guard || return 1

@@ -87,6 +87,18 @@ describe('HealthScheduler', () => {
     await s.stop();
   });
 
+  test('onCheck reports every completed check, for monitorfile lines', async () => {
+    const h = harness();
+    const checks: [string, boolean][] = [];
+    const s2 = new HealthScheduler(await configOf(TWO_REALS), {
+      clock: h.clock, checkers: h.fake.registry, onTransition: () => undefined, staggerMs: 0,
+      onCheck: (e) => checks.push([e.members[0]!.realKey, e.ok]),
+    });
+    await tick(h.clock, 25_000, 1000);
+    expect(checks.filter(([r]) => r === '10.0.0.2:80')).toEqual([['10.0.0.2:80', true], ['10.0.0.2:80', true], ['10.0.0.2:80', true]]);
+    await s2.stop();
+  });
+
   test('every real is checked once per checkinterval', async () => {
     const h = harness();
     const s = h.start(await configOf(TWO_REALS));

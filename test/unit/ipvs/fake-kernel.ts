@@ -172,9 +172,14 @@ export class FakeKernelTransport implements NetlinkTransport {
 
   async send(buf: Buffer): Promise<void> {
     this.requests++;
-    const [req] = codec.decodeMessages(buf);
-    if (!req) throw new Error('empty request');
-    const replies = await this.handle(req);
+    // Like netlink_rcv_skb: every message of the datagram, in order; ACKs only when asked for.
+    const replies: Buffer[] = [];
+    for (const req of codec.decodeMessages(buf)) {
+      for (const r of await this.handle(req)) {
+        const isAck = r.readUInt16LE(4) === C.NLMSG_ERROR && r.readInt32LE(16) === 0;
+        if (!isAck || req.flags & C.NLM_F_ACK) replies.push(r);
+      }
+    }
     if (this.faults.drop && this.faults.drop > 0) {
       this.faults.drop--;
       return;

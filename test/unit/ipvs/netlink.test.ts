@@ -15,7 +15,7 @@ runIpvsContract('netlink over a fake kernel', async () => {
 
 runIpvsContract('netlink over a fake kernel that splits every reply into 7-byte reads', async () => {
   const kernel = new FakeKernelTransport(new FakeIpvs(), { chunk: 7 });
-  return new NetlinkIpvs({ transport: async () => kernel, window: 4 });
+  return new NetlinkIpvs({ transport: async () => kernel, batchSize: 3 });
 });
 
 function nl(faults: KernelFaults, fake = new FakeIpvs(), timeoutMs = 200): { ipvs: NetlinkIpvs; kernel: FakeKernelTransport } {
@@ -76,7 +76,7 @@ describe('NetlinkIpvs turns kernel and socket faults into typed errors', () => {
     expect(await second).toEqual([]);
   });
 
-  it('keeps ops in order with many in flight', async () => {
+  it('keeps ops in order across several datagrams of batched requests', async () => {
     const { ipvs, kernel } = nl({});
     const ops = Array.from({ length: 200 }, (_, i) => ({ op: 'addDest' as const, svc: { kind: 'fwmark' as const, af: 'inet' as const, fwmark: 1 }, dest: { af: 'inet' as const, addr: `10.1.${i >> 8}.${(i & 255) + 1}`, port: 0, fwd: 'masq' as const, weight: 1, uThresh: 0, lThresh: 0 } }));
     const results = await ipvs.apply([{ op: 'addService', svc: { key: { kind: 'fwmark', af: 'inet', fwmark: 1 }, scheduler: 'rr', flags: 0, timeout: 0, netmask: 32 } }, ...ops]);

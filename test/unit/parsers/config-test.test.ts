@@ -62,6 +62,21 @@ describe('ldirectord -t', () => {
   });
 });
 
+describe('loadConfig', () => {
+  it('warns, as upstream, when maintenancedir does not exist', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ldcf-'));
+    const f = join(dir, 'm.cf');
+    writeFileSync(f, `maintenancedir=${dir}/nope\nvirtual=10.0.0.1:80\n`);
+    const c = capture();
+    expect(await runConfigTest(f, 'test', c.io)).toBe(0);
+    expect(c.err.join('')).toBe(`${f}:1: warning: maintenance directory does not exist\n`);
+    writeFileSync(f, `maintenancedir=${dir}\nvirtual=10.0.0.1:80\n`);
+    const c2 = capture();
+    expect(await runConfigTest(f, 'test', c2.io)).toBe(0);
+    expect(c2.err).toEqual([]);
+  });
+});
+
 describe('ldirectord --dump-config', () => {
   it('prints the normalised model as JSON', async () => {
     const c = capture();

@@ -7,8 +7,13 @@ describe('global directives', () => {
     expect((await ok('')).global).toEqual({
       checkInterval: 10, checkCount: 1, failureCount: 1, autoreload: false, logfile: '/var/log/ldirectord.log', execute: [],
       fork: false, supervised: false, quiescent: false, readdQuiescent: false, emailAlert: '', emailAlertFreq: 0,
-      emailAlertStatus: ['starting', 'running', 'stopping', 'reloading'], cleanStop: true,
+      emailAlertStatus: ['starting', 'running', 'stopping', 'reloading'], cleanStop: true, lines: {},
     });
+  });
+
+  it('record the line of each directive (the last one when repeated)', async () => {
+    const c = await ok('checktimeout=3\n\nchecktimeout=4\nvirtual=10.0.0.1:80\n\treal=10.0.0.2:80 gate\n\tscheduler=rr\n');
+    expect([c.global.lines, c.virtuals[0]!.lines]).toEqual([{ checktimeout: 3 }, { real: 5, scheduler: 6 }]);
   });
 
   it.each([
@@ -179,6 +184,7 @@ describe('per-virtual directives', () => {
     ['emailalertstatus=sometimes', 'invalid email alert status at: "sometimes"'],
     ['cleanstop=', "cleanstop must be 'yes' or 'no'"],
     ['smtp=', 'invalid SMTP server address'],
+    ['monitorfile=""', 'unable to open monitorfile : No such file or directory'],
   ])('rejects %s: %s', async (line, message) => {
     expect(await errors(block([line]))).toEqual([`2: ${message}`]);
   });
@@ -241,5 +247,18 @@ describe('derived values (ld_setup)', () => {
     const c = await ok('checktimeout=3\n\nvirtual=10.0.0.1:80\n\treal=10.0.0.2:80 gate\n\tfallback=127.0.0.1\n');
     const v = c.virtuals[0]!;
     expect([v.pos, v.reals[0]!.pos, v.fallback!.pos]).toEqual([{ file: 't.cf', line: 3 }, { file: 't.cf', line: 4 }, { file: 't.cf', line: 5 }]);
+  });
+});
+
+describe('directive scopes follow spec Appendix B', () => {
+  const globalOnly = ['autoreload', 'callback', 'execute', 'fork', 'logfile', 'maintenancedir', 'readdquiescent', 'emailalertfrom', 'supervised', 'timeout'];
+  const virtualOnly = ['checkcommand', 'checkport', 'checktype', 'comment', 'database', 'httpmethod', 'load', 'login', 'monitorfile', 'netmask', 'ops', 'passwd', 'persistent', 'protocol', 'real', 'real6', 'receive', 'request', 'schedflags', 'scheduler', 'secret', 'service', 'servicename', 'virtualhost'];
+
+  it.each(globalOnly)('%s inside a block is an Unknown command', async (name) => {
+    expect(await errors(block([`${name}=x`]))).toEqual([expect.stringMatching(new RegExp(`^2: Unknown command "\\t${name}=x"`))]);
+  });
+
+  it.each(virtualOnly)('%s at top level is an Unknown command', async (name) => {
+    expect(await errors(`${name}=x\n`)).toEqual([expect.stringMatching(new RegExp(`^1: Unknown command ${name}=x`))]);
   });
 });

@@ -47,6 +47,7 @@ describe('virtual= values', () => {
   it.each([
     ['virtual=10.0.0.1', 'virtual=10.0.0.1:PORT'],
     ['virtual = 10.0.0.1 : 80', 'virtual=10.0.0.1:80'],
+    ['virtual=10.0.0.1:', 'virtual=10.0.0.1:PORT'],
   ])('rejects %s, which upstream silently reads as firewall mark 10, and says what was meant', async (line, meant) => {
     const [e] = await errors(`${line}\n`);
     expect(e).toMatch(/^1: invalid address for virtual server: .*silently read it as firewall mark 10/);
@@ -127,6 +128,7 @@ describe('real= lines', () => {
 
   it.each([
     ['real=192.168.6.2::5060 gate', /upstream ldirectord would skip "192\.168\.6\.2::" and read the real server as "5060"\. Did you mean real=192\.168\.6\.2:5060 gate\?/],
+    ['real=2001:db8::4 gate', /would skip "2001:db8::" and read the real server as "4"\. IPv6 addresses need brackets and real6 in a virtual6 block: real6=\[2001:db8::4\]:PORT/],
     ['real=10.0.0.2:80 gate junk 5', /Invalid real server line, around "gate junk 5": upstream ldirectord would silently read this as "gate weight 5"/],
     ['real=10.0.0.2:80 gate 1 u:10 l:5', /around "gate 1 u:10 l:5": upstream ldirectord would silently read this as "gate weight 1 l:5".*l:N\] \[u:N\], in this order/],
     ['real=10.0.0.2:80 -gate', /around "-gate": upstream ldirectord would silently read this as "gate weight 1"/],

@@ -1,0 +1,105 @@
+// E-mail alerts end to end: the daemon quiesces a real and a real SMTP server on loopback (port 25) receives the mail.
+import { createServer as createHttp } from 'node:http';
+import type { Server as HttpServer } from 'node:http';
+import { createServer } from 'node:net';
+import type { AddressInfo, Server } from 'node:net';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { systemClock } from '../../src/clock.js';
+import { AlertSender } from '../../src/alerts/email.js';
+import { FakeIpvs } from '../../src/ipvs/index.js';
+import { MemoryLogger } from '../../src/log/index.js';
+import { Daemon } from '../../src/daemon/daemon.js';
+import { schedulerHealthFactory } from '../../src/daemon/health-adapter.js';
+import { makeParse } from '../../src/daemon/parse.js';
+
+// smtp= takes a host only (port 25, as upstream's Net::SMTP use), so the server gets its own loopback address.
+const SMTP_HOST = '127.0.0.25';
+
+let dir: string;
+let smtp: Server;
+let web: HttpServer;
+let page = 'fake';
+const mails: string[] = [];
+let daemon: Daemon | undefined;
+let alerts: AlertSender;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'ldird-alert-'));
+  smtp = createServer((sock) => {
+    let buf = '';
+    let inData = false;
+    let data = '';
+    sock.write('220 test\r\n');
+    sock.on('data', (c) => {
+      buf += c.toString();
+      let nl;
+      while ((nl = buf.indexOf('\r\n')) >= 0) {
+        const line = buf.slice(0, nl);
+        buf = buf.slice(nl + 2);
+        if (inData) {
+          if (line === '.') {
+            inData = false;
+            mails.push(data);
+            sock.write('250 ok\r\n');
+          } else data += `${line}\n`;
+        } else if (line === 'DATA') {
+          inData = true;
+          sock.write('354 go\r\n');
+        } else if (line === 'QUIT') sock.end('221 bye\r\n');
+        else sock.write('250 ok\r\n');
+      }
+    });
+  });
+  await new Promise<void>((res, rej) => smtp.once('error', rej).listen(25, SMTP_HOST, () => res()));
+  web = createHttp((_q, r) => r.end(page));
+  await new Promise<void>((res) => web.listen(0, '127.0.0.2', () => res()));
+  const port = (web.address() as AddressInfo).port;
+  const cfg = join(dir, 'alert.cf');
+  writeFileSync(
+    cfg,
+    `checktimeout=2\ncheckinterval=1\nquiescent=yes\nemailalert="ops@example.org"\nemailalertfrom=lvs@example.org\nsmtp=${SMTP_HOST}\n` +
+      `virtual=127.0.0.1:80\n\treal=127.0.0.2:${port} masq\n\tservice=http\n\treceive="fake"\n\tscheduler=rr\n`,
+  );
+  const logger = new MemoryLogger();
+  alerts = new AlertSender({ logger, clock: systemClock, hostname: 'director' });
+  daemon = await Daemon.start({
+    configPath: cfg,
+    ipvs: new FakeIpvs(),
+    logger,
+    clock: systemClock,
+    parse: makeParse(),
+    runCommand: async () => 0,
+    health: schedulerHealthFactory({ clock: systemClock, logger, hostname: 'director' }),
+    watch: false,
+    onEvents: (events, phase, config) => alerts.onEvents(events, phase, config),
+  });
+}, 30_000);
+
+afterAll(async () => {
+  await daemon?.stop('TERM');
+  alerts?.stop();
+  smtp?.close();
+  web?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function until(pred: () => boolean, ms: number): Promise<void> {
+  const t0 = Date.now();
+  while (!pred()) {
+    if (Date.now() - t0 > ms) throw new Error(`not within ${ms} ms; mails: ${JSON.stringify(mails)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('emailalert over SMTP', () => {
+  it('mails "Added real server" when the real comes up and "Quiescent real server" when it fails', async () => {
+    await until(() => mails.some((m) => m.includes('Subject: Added real server: 127.0.0.2:')), 8000);
+    page = 'broken';
+    await until(() => mails.some((m) => m.includes('Subject: Quiescent real server: 127.0.0.2:')), 8000);
+    const q = mails.find((m) => m.includes('Quiescent'))!;
+    expect(q).toContain('From: lvs@example.org\nTo: ops@example.org\n');
+    expect(q).toMatch(/\nldirectord host: director\nLog-Message: Quiescent real server: 127\.0\.0\.2:\d+ \(127\.0\.0\.1:80\) \(Weight set to 0\)\nDaemon-Status: running\n/);
+  });
+});
