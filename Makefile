@@ -105,3 +105,8 @@ capture-ipvs: setup vm-setup
 	  --strict --skipLibCheck --outDir dist/ipvs-capture --rootDir . test/kernel/capture.ts
 	test/vm/run -t 300 -w $(CURDIR)/fixtures/netlink -w $(CURDIR)/fixtures/ipvsadm -- \
 	  node dist/ipvs-capture/test/kernel/capture.js $(CURDIR)
+
+# An interactive shell in the guest (stdin forwarded; type `exit` to power off).
+.PHONY: vm-shell
+vm-shell: vm-setup
+	test/vm/run -i -t 86400 -- env PS1='vm# ' bash --norc -i

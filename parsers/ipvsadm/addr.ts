@@ -7,8 +7,22 @@ export interface IpBytes {
   readonly bytes: Uint8Array;
 }
 
+// The same few thousand addresses are parsed on every reconcile pass; a bounded memo keeps
+// that off the hot path (results are shared: callers must not modify `bytes`).
+const MEMO_MAX = 8192;
+const parsed = new Map<string, IpBytes | undefined>();
+const canonical = new Map<string, string | undefined>();
+
 /** Parses dotted IPv4 or IPv6 text (no brackets, no zone); undefined when it is neither. */
 export function parseIp(text: string): IpBytes | undefined {
+  if (parsed.has(text)) return parsed.get(text);
+  if (parsed.size >= MEMO_MAX) parsed.clear();
+  const ip = parseIpUncached(text);
+  parsed.set(text, ip);
+  return ip;
+}
+
+function parseIpUncached(text: string): IpBytes | undefined {
   if (text.includes(':')) {
     const bytes = parseV6(text);
     return bytes ? { af: 'inet6', bytes } : undefined;
@@ -92,8 +106,12 @@ export function formatIp(af: Af, bytes: Uint8Array): string {
 
 /** Canonical text of an address, or undefined when it does not parse. */
 export function canonicalIp(text: string): string | undefined {
+  if (canonical.has(text)) return canonical.get(text);
+  if (canonical.size >= MEMO_MAX) canonical.clear();
   const ip = parseIp(text);
-  return ip ? formatIp(ip.af, ip.bytes) : undefined;
+  const out = ip ? formatIp(ip.af, ip.bytes) : undefined;
+  canonical.set(text, out);
+  return out;
 }
 
 /** IPv4 prefix length -> mask bytes (network order). */

@@ -1,12 +1,12 @@
-// service=http/https/http_proxy: one request (≤7 redirects, as LWP) with node:http(s); 2xx and body matching receive → up.
+// service=http/https/http_proxy: one HTTP/1.1 request (≤7 redirects, as LWP); 2xx and body matching receive → up.
 //
-// Node's own client rather than got: bench/checks.ts measured got at ~1 ms CPU per check (≈1,000 checks/s
-// per core) against ~0.3–0.45 ms for node:http on the same loopback farm; the 5,000 checks/s target rules
-// got out (figures in bench/checks.ts output and the issue-4 report).
-import http from 'node:http';
-import https from 'node:https';
-import { isIP, isIPv6 } from 'node:net';
-import { compileReceive, describeError, down, hostPort, MAX_REPLY_BYTES, perlMatch, quote, up, withTimeout } from './net.js';
+// A small client on the shared dial/Conn helpers rather than got or node:http: on the same loopback farm
+// got cost ~1 ms CPU per check (≤1,000 checks/s per core), node:http 0.12–0.4 ms, this client much less;
+// the 5,000 checks/s target rules got out (figures: bench/checks.ts and the issue-4 report).
+import { isIPv6 } from 'node:net';
+import {
+  CheckFailure, compileReceive, describeError, dial, down, hostPort, MAX_REPLY_BYTES, perlMatch, quote, up, withTimeout, type Conn,
+} from './net.js';
 import type { Checker, CheckResult, CheckSpec } from './types.js';
 
 /** LWP's default redirect limit, which upstream inherits. */
@@ -28,59 +28,85 @@ interface Fetch {
 
 type Reply = { status: number; statusText: string; body: string; location?: string };
 
-/** One HTTP exchange; the response body is read up to MAX_REPLY_BYTES, then the socket is dropped. */
-function exchange(method: 'GET' | 'HEAD', f: Fetch, signal: AbortSignal): Promise<Reply> {
+/** Headers we read before calling the reply garbage. */
+const MAX_HEADERS = 200;
+
+/**
+ * One HTTP/1.1 exchange with "Connection: close" on its own connection (as upstream: a pooled socket would
+ * hide a server that stopped accepting). The body is read up to MAX_REPLY_BYTES, then the socket is dropped.
+ */
+async function exchange(method: 'GET' | 'HEAD', f: Fetch, signal: AbortSignal): Promise<Reply> {
   const { url } = f;
   const tls = url.protocol === 'https:' && f.proxy === undefined;
   const hostname = url.hostname.replace(/^\[|\]$/g, '');
-  const sni = f.tlsServerName ?? hostname;
-  const options: https.RequestOptions = {
-    method,
+  const conn = await dial({
     host: f.proxy?.host ?? hostname,
     port: f.proxy?.port ?? (url.port !== '' ? Number(url.port) : tls ? 443 : 80),
-    // A proxy gets the absolute-form request line (RFC 9112 §3.2.2).
-    path: f.proxy !== undefined ? url.href : `${url.pathname}${url.search}`,
-    headers: { host: f.host, 'user-agent': USER_AGENT, connection: 'close' },
-    // A fresh connection per check, as upstream: a pooled socket would hide a server that stopped accepting.
-    agent: false,
     signal,
-    ...(tls ? {
-      // Upstream (LWP with verify_hostname => 0) never verifies certificates.
-      rejectUnauthorized: false,
-      // IP literals may not be sent as SNI; virtualhost is (upstream sends none, spec §7.2 item 20).
-      servername: isIP(sni) === 0 ? sni : '',
-    } : {}),
-  };
-  return new Promise<Reply>((resolve, reject) => {
-    const req = (tls ? https : http).request(options, (res) => {
-      const status = res.statusCode ?? 0;
-      const statusText = res.statusMessage ?? '';
-      const location = res.headers.location;
-      if (status >= 300 && status < 400 && location !== undefined) {
-        res.destroy();
-        resolve({ status, statusText, body: '', location });
-        return;
-      }
-      const chunks: Buffer[] = [];
-      let size = 0;
-      const finish = (): void => resolve({ status, statusText, body: Buffer.concat(chunks).toString('utf8') });
-      res.on('data', (chunk: Buffer) => {
-        if (size >= MAX_REPLY_BYTES) return;
-        const room = MAX_REPLY_BYTES - size;
-        chunks.push(chunk.length > room ? chunk.subarray(0, room) : chunk);
-        size += Math.min(chunk.length, room);
-        // The regex sees the first MAX_REPLY_BYTES; the rest is not worth reading.
-        if (size >= MAX_REPLY_BYTES) {
-          res.destroy();
-          finish();
-        }
-      });
-      res.on('end', finish);
-      res.on('error', (err) => (size >= MAX_REPLY_BYTES ? finish() : reject(err)));
-    });
-    req.on('error', reject);
-    req.end();
+    // No certificate verification (upstream: LWP with verify_hostname => 0); SNI = virtualhost, never an IP.
+    ...(tls ? { tls: { servername: f.tlsServerName ?? hostname, rejectUnauthorized: false } } : {}),
   });
+  try {
+    // A proxy gets the absolute-form request line (RFC 9112 §3.2.2).
+    const target = f.proxy !== undefined ? url.href : `${url.pathname}${url.search}`;
+    conn.send(`${method} ${target} HTTP/1.1\r\nHost: ${f.host}\r\nUser-Agent: ${USER_AGENT}\r\nConnection: close\r\n\r\n`);
+    conn.lastSent = `${method} ${target}`;
+    let status: number;
+    let statusText: string;
+    let headers: Map<string, string>;
+    for (;;) {
+      const line = await conn.expectLine();
+      const m = /^HTTP\/\d\.\d (\d{3})(?: (.*))?$/.exec(line);
+      if (m === null) throw new CheckFailure(`expected an HTTP status line, got ${quote(line)}`);
+      status = Number(m[1]);
+      statusText = m[2] ?? '';
+      headers = new Map();
+      for (let n = 0; ; n++) {
+        const h = await conn.expectLine();
+        if (h === '') break;
+        if (n >= MAX_HEADERS) throw new CheckFailure(`more than ${MAX_HEADERS} response headers`);
+        const colon = h.indexOf(':');
+        if (colon > 0) headers.set(h.slice(0, colon).trim().toLowerCase(), h.slice(colon + 1).trim());
+      }
+      if (status >= 200 || status < 100) break; // skip 1xx interim responses
+    }
+    const location = headers.get('location');
+    if (status >= 300 && status < 400 && location !== undefined) return { status, statusText, body: '', location };
+    if (method === 'HEAD' || status === 204 || status === 304) return { status, statusText, body: '' };
+    return { status, statusText, body: (await readBody(conn, headers)).toString('utf8') };
+  } finally {
+    conn.close();
+  }
+}
+
+/** The body by Content-Length, chunked coding or connection close, at most MAX_REPLY_BYTES of it. */
+async function readBody(conn: Conn, headers: Map<string, string>): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let have = 0;
+  const take = async (n: number): Promise<boolean> => {
+    let left = Math.min(n, MAX_REPLY_BYTES - have);
+    while (left > 0) {
+      const b = await conn.readSome(left);
+      if (b === null) return false;
+      chunks.push(b);
+      have += b.length;
+      left -= b.length;
+    }
+    return have < MAX_REPLY_BYTES;
+  };
+  if (/\bchunked\b/i.test(headers.get('transfer-encoding') ?? '')) {
+    for (;;) {
+      const sizeLine = await conn.expectLine();
+      const size = Number.parseInt(sizeLine.split(';')[0] ?? '', 16);
+      if (!Number.isFinite(size) || size < 0) throw new CheckFailure(`bad chunk size ${quote(sizeLine)}`);
+      if (size === 0 || !(await take(size))) break;
+      await conn.expectLine(); // the CRLF after each chunk
+    }
+  } else {
+    const length = headers.get('content-length');
+    await take(length !== undefined && /^\d+$/.test(length) ? Number(length) : Number.POSITIVE_INFINITY);
+  }
+  return Buffer.concat(chunks);
 }
 
 async function fetchAndMatch(spec: CheckSpec, first: Fetch, signal: AbortSignal): Promise<CheckResult> {

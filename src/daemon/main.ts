@@ -9,7 +9,8 @@ import { Daemon } from './daemon.js';
 import { schedulerHealthFactory } from './health-adapter.js';
 import { makeParse } from './parse.js';
 import { directorHostname } from '../config/load.js';
-import { removeOwnPidFile, writePidFile } from './pidfile.js';
+import { CONFIG_ENV, removeOwnPidFile, writePidFile } from './pidfile.js';
+import { DAEMON_ENV } from './daemonize.js';
 import { LdirdError, isLdirdError } from '../errors.js';
 import { AlertSender } from '../alerts/email.js';
 
@@ -55,13 +56,34 @@ export async function runForeground(req: ForegroundRequest): Promise<number> {
       return 1;
     }
   }
+  // Signals are caught from here on: a TERM during a slow start-up still gets a clean stop.
+  const current: { daemon?: Daemon } = {};
+  let pendingStop: string | undefined;
+  let onStop: (sig: string) => void = (sig) => void (pendingStop ??= sig);
+  for (const sig of STOP_SIGNALS) process.on(sig, () => onStop(sig));
+  process.on('SIGHUP', () => {
+    logger.reopen();
+    void current.daemon?.reloadOnSignal();
+  });
+  process.on('SIGPIPE', () => undefined);
+  // A bug must not leave a pid file that names a dead process; IPVS is left as it is (like a kill -9).
+  process.on('uncaughtException', (err) => {
+    logger.log(msg.exitStatus(1, `uncaught exception: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`));
+    if (req.pidFile) removeOwnPidFile(req.pidFile, process.pid);
+    process.exit(1);
+  });
+
   const parse = makeParse();
   const host = directorHostname();
-  const runCommand = (c: string) => runShell(c, logger);
+  // Hooks and execute= instances must not inherit the "you are the daemon" markers.
+  const hookEnv = { ...process.env };
+  delete hookEnv[DAEMON_ENV];
+  delete hookEnv[CONFIG_ENV];
+  const runCommand = (c: string) => runShell(c, logger, { env: hookEnv });
   const alerts = new AlertSender({ logger, clock, hostname: host });
-  let daemon: Daemon;
+  let started: Daemon;
   try {
-    daemon = await Daemon.start({
+    started = await Daemon.start({
       configPath: req.configPath,
       ipvs,
       logger,
@@ -79,25 +101,21 @@ export async function runForeground(req: ForegroundRequest): Promise<number> {
     await ipvs.close().catch(() => undefined);
     return isLdirdError(err, 'CONFIG_INVALID') ? 2 : 1;
   }
+  current.daemon = started;
   const done = new Promise<number>((resolve) => {
     let stopping = false;
-    const onStop = (sig: string) => {
+    onStop = (sig: string) => {
       if (stopping) return; // a second signal while cleaning up is ignored (upstream died half-way)
       stopping = true;
       void (async () => {
-        await daemon.stop(sig.replace(/^SIG/, ''));
+        await started.stop(sig.replace(/^SIG/, ''));
         alerts.stop();
         await ipvs.close().catch(() => undefined);
         if (req.pidFile) removeOwnPidFile(req.pidFile, process.pid);
         resolve(0);
       })();
     };
-    for (const s of STOP_SIGNALS) process.on(s, () => onStop(s));
-    process.on('SIGHUP', () => {
-      logger.reopen();
-      void daemon.reloadOnSignal();
-    });
-    process.on('SIGPIPE', () => undefined);
+    if (pendingStop !== undefined) onStop(pendingStop);
   });
   // Keep the process alive: every timer is unref'd so that stop can exit promptly.
   const keepAlive = setInterval(() => undefined, 1 << 30);

@@ -21,8 +21,21 @@ function bad(what: string): IpvsError {
   return new IpvsError('EINVAL', what);
 }
 
+// Model values are immutable, and one service key is shared by all its destinations' ops, so
+// the checked, canonical key is remembered per key object (the encoder caches by it in turn).
+const keyMemo = new WeakMap<ServiceKey, ServiceKey>();
+
 /** A service key with its address in canonical form; EINVAL when it cannot be sent at all. */
 export function normalizeServiceKey(key: ServiceKey): ServiceKey {
+  const hit = keyMemo.get(key);
+  if (hit) return hit;
+  const out = checkServiceKey(key);
+  keyMemo.set(key, out);
+  keyMemo.set(out, out);
+  return out;
+}
+
+function checkServiceKey(key: ServiceKey): ServiceKey {
   if (key.af !== 'inet' && key.af !== 'inet6') throw new IpvsError('EAFNOSUPPORT', `address family ${String(key.af)}`);
   if (key.kind === 'fwmark') {
     if (!Number.isInteger(key.fwmark) || key.fwmark < 1 || key.fwmark > 0xffffffff) throw bad(`fwmark ${key.fwmark}`);
@@ -62,9 +75,8 @@ export function normalizeDestKey(dest: DestKey): DestKey {
 export function normalizeDestSpec(svc: ServiceKey, dest: DestSpec): DestSpec {
   const key = normalizeDestKey(dest);
   const port = svc.kind === 'addr' && (dest.fwd === 'route' || dest.fwd === 'tunnel') ? svc.port : key.port;
-  for (const [name, v] of [['uThresh', dest.uThresh], ['lThresh', dest.lThresh]] as const) {
-    if (!Number.isInteger(v) || v < 0 || v > 0xffffffff) throw bad(`${name} ${v}`);
-  }
+  if (!Number.isInteger(dest.uThresh) || dest.uThresh < 0 || dest.uThresh > 0xffffffff) throw bad(`uThresh ${dest.uThresh}`);
+  if (!Number.isInteger(dest.lThresh) || dest.lThresh < 0 || dest.lThresh > 0xffffffff) throw bad(`lThresh ${dest.lThresh}`);
   if (!Number.isInteger(dest.weight)) throw bad(`weight ${dest.weight}`);
   return { ...key, port, fwd: dest.fwd, weight: dest.weight, uThresh: dest.uThresh, lThresh: dest.lThresh };
 }

@@ -2,7 +2,7 @@
 import type { Clock } from '../clock.js';
 import type { Ipvs } from '../ipvs/types.js';
 import type { Logger } from '../log/types.js';
-import type { IpvsOp, IpvsState, ServiceKey } from '../model/ipvs.js';
+import type { IpvsOp, ServiceKey } from '../model/ipvs.js';
 import { destKey, hostPort, serviceKey } from '../model/keys.js';
 import { apply } from './apply.js';
 import type { ApplyReport } from './apply.js';
@@ -97,13 +97,6 @@ export class Reconciler {
   /** The last pass's apply report. */
   get lastApply(): ApplyReport {
     return this.lastReport;
-  }
-
-  /** Computes the plan against the kernel without applying it. */
-  async planNow(): Promise<{ observed: IpvsState; ops: PlannedOp[] }> {
-    const observed = await this.deps.ipvs.snapshot();
-    const desired = desiredState(this.targets, this.deps.health, observed);
-    return { observed, ops: plan(desired, observed, { retired: [...this.retired.values()] }) };
   }
 
   /** One pass: read the kernel, plan, apply, run fallbackcommands whose state changed. */

@@ -120,7 +120,7 @@ describe.each(hosts)('http against nginx on %s', (host) => {
 
   test('a closed port is down with connection refused', async () => {
     const r = await http(makeSpec(host, closed, { request: '/' }), never());
-    expect(r).toEqual({ ok: false, reason: `GET ${url(host, closed, '/')}: connection refused` });
+    expect(r).toEqual({ ok: false, reason: `GET ${url(host, closed, '/')}: connect to ${url(host, closed, '').slice(7)}: connection refused` });
   });
 });
 

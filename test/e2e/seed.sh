@@ -12,6 +12,14 @@ repo=$(cd "$here/../.." && pwd)
 . "$here/lib/topology.sh"
 
 MODE=${1:-full}
+if [[ $MODE == demo ]]; then
+  cat <<'INTRO'
+ldirectord-ng demo: the tutorial in seed/lvs-ubuntu.txt, replayed in a QEMU guest running Debian's
+kernel (real IPVS). A director with the virtual IP 10.15.16.113 balances two web servers (LVS-DR,
+"gate"); ldirectord-ng fetches index.html from each every 2 s, expects the word "fake" in it, and
+programs IPVS accordingly. A client namespace sends the requests.
+INTRO
+fi
 CFG=/etc/ha.d/ldirectord.cf
 LOG=/var/log/ldirectord.log
 INTERVAL=2 TIMEOUT=10          # the seed's checkinterval and checktimeout
@@ -202,6 +210,25 @@ log_since "$mark" | grep -q '^Reload of .* failed: keeping the running configura
 # (`ldirectord status` itself exits 2 on a broken file, as upstream: every command parses it first.)
 kill -0 "$(cat /var/run/ldirectord.ldirectord.pid)" || fail "daemon not running after a broken save"
 ok "table unchanged, daemon running with the old config"
+
+step "restart over its own table (cleanstop=no): the new daemon changes nothing that is healthy"
+seed_config wlc no "	real=$rip3:80 gate
+"
+sed -i '1i cleanstop=no' "$CFG"
+sleep 2
+before=$(ipvsadm -Sn)
+mark=$(log_mark)
+topo_servers 60 >/run/e2e/during-restart.out &
+loop=$!
+"${LD[@]}" restart || fail "restart exited $?"
+sleep $((INTERVAL * 3))
+wait "$loop"
+got=$(cat /run/e2e/during-restart.out); echo "servers during the restart: $got"
+[[ $got != *E* ]] || fail "failed requests during the restart: '$got'"
+[[ $(ipvsadm -Sn) == "$before" ]] || fail "the table changed across the restart"
+changes=$(log_since "$mark" | grep -E '^(Added|Restored|Quiescent|Deleted|Purged|Changed)' || true)
+[[ -z $changes ]] || fail "restart touched IPVS: $changes"
+ok "restarted without a single IPVS change and without a failed request"
 
 step "ldirectord stop: cleans up as upstream (cleanstop=yes removes the virtual service)"
 seed_config wlc no "	real=$rip3:80 gate

@@ -61,7 +61,7 @@ beforeAll(() => {
 }, 180_000);
 
 afterAll(() => {
-  for (const n of ['ldirectord', 'ldirectord.cf']) {
+  for (const n of ['ldirectord', 'ldirectord.cf', 'main.cf', 'other.cf']) {
     try {
       process.kill(pidOf(n), 'SIGKILL');
     } catch {
@@ -176,6 +176,39 @@ describe('ldirectord CLI lifecycle', () => {
     expect(r.status).toBe(1);
     expect(existsSync(join(run, 'ldirectord.ldirectord.pid'))).toBe(false);
     expect(logText()).toMatch(/Exiting with exit_status 1: Could not use IPVS: /);
+  });
+
+  it('supervised=yes runs in the foreground and logs "[<ctime>] <message>" to stdout', async () => {
+    const cfg = join(etc, 'sup.cf');
+    writeFileSync(cfg, CONFIG().replace('quiescent=yes', 'quiescent=yes\nsupervised=yes'));
+    const child = spawn(process.execPath, [bin, cfg, 'start'], {
+      cwd: root,
+      env: { ...process.env, LDIRD_RUNDIR: run, LDIRD_IPVS: 'fake', LDIRD_CONFIG_DIRS: etc, LDIRD_DEFAULT_LOGFILE: logPath, NODE_OPTIONS: '' },
+    });
+    let out = '';
+    child.stdout.on('data', (c) => (out += String(c)));
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    const t0 = Date.now();
+    while (!out.includes('Added real server') && Date.now() - t0 < 20_000) await new Promise((r) => setTimeout(r, 100));
+    expect(out).toMatch(/^\[\w{3} \w{3} [ \d]\d \d\d:\d\d:\d\d \d{4}\] Added virtual server: 127\.0\.0\.1:80$/m);
+    expect(existsSync(join(run, 'ldirectord.sup.cf.pid'))).toBe(false);
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+  });
+
+  it('execute= starts, reports and stops another instance with this one', async () => {
+    const other = join(etc, 'other.cf');
+    writeFileSync(other, CONFIG().replace('127.0.0.1:80', '127.0.0.1:81'));
+    const main = join(etc, 'main.cf');
+    writeFileSync(main, `execute=${other}\n${CONFIG()}`);
+    expect(ld([main, 'start']).code).toBe(0);
+    const t0 = Date.now();
+    while (!existsSync(join(run, 'ldirectord.other.cf.pid')) && Date.now() - t0 < 30_000) await new Promise((r) => setTimeout(r, 100));
+    const otherPid = pidOf('other.cf');
+    expect(alive(otherPid)).toBe(true);
+    expect(ld([main, 'stop']).code).toBe(0);
+    expect(alive(otherPid)).toBe(false);
+    expect(ld([other, 'status']).code).toBe(3);
   });
 
   it('usage errors exit 255 and -v prints the upstream banner', () => {

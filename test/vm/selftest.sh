@@ -76,13 +76,18 @@ echo "   ($(since "$t") s)"
   || fail "stdout differs from seq 1 300000 ($(wc -c <"$tmp/2.out") bytes)"
 [[ $(cat "$tmp/2.err") == "to stderr" ]] && pass "stderr arrives separately" || fail "stderr is '$(head -c 300 "$tmp/2.err")'"
 
-echo "== 3. a failing command and a missing command"
+echo "== 3. a failing command, a missing command, stdin with -i"
 "$run" -- false >/dev/null 2>&1
 rc=$?
 ((rc == 1)) && pass "false gives 1" || fail "false gave $rc"
 "$run" -- /nonexistent/command >/dev/null 2>"$tmp/3.err"
 rc=$?
 ((rc == 127)) && pass "a missing command gives 127" || fail "a missing command gave $rc: $(cat "$tmp/3.err")"
+
+printf 'read -r line; echo "got $line"; exit 9\nfrom-host\n' | "$run" -i -- bash >"$tmp/3i.out" 2>"$tmp/3i.err"
+rc=$?
+((rc == 9)) && [[ $(cat "$tmp/3i.out") == "got from-host" ]] && pass "-i forwards stdin" \
+  || fail "-i gave $rc, '$(cat "$tmp/3i.out")': $(tail -3 "$tmp/3i.err")"
 
 echo "== 4. timeout"
 t=$(now)

@@ -25,9 +25,22 @@
 # LVS-NAT (topo_nat_up): the client side 10.0.0.0/24 on lvsbr-ext (director 10.0.0.1, VIP
 # 10.0.0.100), the real side 192.168.10.0/24 on lvsbr-int (director 192.168.10.1, the reals'
 # default gateway); ip_forward on. client 10.0.0.10, real1 192.168.10.11, real2 .12, real3 .13.
+# IPv4 only.
+#
+# Functions (each documented where defined):
+#   topo_dr_up [N] | topo_nat_up [N] | topo_down          build / tear down (N reals, 1-9, default 2)
+#   topo_rip REAL, topo_rip6 REAL                         a real's address
+#   topo_http_start REAL N [busybox|node] [PORT]          start REAL's server; returns once it answers
+#   topo_http_stop REAL, topo_http_page REAL N [TEXT]     kill it; rewrite its page (live)
+#   topo_link_down REAL, topo_link_up REAL                unplug / replug REAL's cable
+#   topo_requests N [URL], topo_servers N [URL]           N client requests (seed-style lines / "2 1 2 …")
+#   topo_get [-n NS] [-w SECS] URL                        one request from the director or NS
+# Variables set by *_up: TOPO_MODE (dr|nat), TOPO_VIP, TOPO_DIP (director), TOPO_CIP (client),
+# TOPO_REALS ("real1 real2"), and for DR TOPO_VIP6, TOPO_DIP6, TOPO_CIP6.
 #
 # Functions return non-zero with a message on stderr when something fails, so `set -e` callers
-# stop at the first broken step; a failing request or teardown step is not such a failure. Servers' files and pids live under $TOPO_DIR (default /run/e2e).
+# stop at the first broken step; a failing request or teardown step is not such a failure.
+# Servers' pages, logs and pids live under $TOPO_DIR (default /run/e2e, a tmpfs in the guest).
 
 TOPO_DIR=${TOPO_DIR:-/run/e2e}
 TOPO_MODE=''

@@ -55,6 +55,22 @@ describe('Reconciler', () => {
     ]);
   });
 
+  it('starting over a table left by a previous daemon changes nothing that is healthy (no flap)', async () => {
+    const ipvs = new FakeIpvs();
+    ipvs.load('-A -t 10.0.0.1:80 -s rr\n-a -t 10.0.0.1:80 -r 10.0.0.2:80 -g -w 1\n-a -t 10.0.0.1:80 -r 10.0.0.3:80 -g -w 1\n');
+    const health = new Map<string, Health>();
+    const logger = new MemoryLogger();
+    const rec = new Reconciler({ ipvs, logger, clock: new ManualClock(), health: (_s, id) => health.get(id) });
+    rec.setTargets([target()]);
+    ipvs.clearCalls();
+    await rec.pass(); // checks still pending
+    health.set('10.0.0.2:80', 'up');
+    health.set('10.0.0.3:80', 'up');
+    await rec.pass(); // first checks passed
+    expect(ipvs.ops).toEqual([]);
+    expect(logger.lines).toEqual([]);
+  });
+
   it('repairs a change made behind its back on the periodic resync', async () => {
     const { ipvs, clock, rec } = setup();
     rec.start();
