@@ -72,9 +72,11 @@ deb: build
 	debian/make-deb.sh build/deb
 
 # Upgrade test in the QEMU guest: Debian's ldirectord running the seed's LVS-DR under load is
-# replaced by the .deb with zero failed requests; then the OCF agent, dpkg -r and dpkg -P.
+# replaced by the .deb with zero failed requests; the OCF agent, dpkg -r and dpkg -P; then an
+# init-managed Debian ldirectord handed over with service actions denied during the install.
 test-deb: deb vm-setup
-	test/vm/run -t 1800 -m 1536 -w build/deb -- test/deb/upgrade.sh build/deb
+	test/deb/fetch-ldirectord.sh build/upstream
+	test/vm/run -t 2400 -m 1536 -w build/deb -- test/deb/upgrade.sh build/deb "$$(ls build/upstream/ldirectord_*.deb | head -n 1)"
 
 # IPVS layer (issue 3): the contract suite through netlink and ipvsadm on the guest's real kernel.
 test-kernel: vm-setup

@@ -71,7 +71,7 @@ export class Daemon {
     private readonly opts: DaemonOptions,
     private readonly holder: ConfigHolder,
     private readonly reconciler: Reconciler,
-    private health: HealthMonitor,
+    private readonly health: HealthMonitor,
   ) {}
 
   /** Loads the config and starts checks, reconciler and watcher; throws CONFIG_INVALID on a bad config. */

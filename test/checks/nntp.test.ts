@@ -38,7 +38,7 @@ test('the connect itself honours negotiatetimeout (upstream misspelt TimeOut and
     const t0 = Date.now();
     const r = await nntp(makeSpec('127.0.0.1', hole.port, { negotiateTimeoutMs: 300 }), never());
     expect(r).toEqual({ ok: false, reason: `nntp 127.0.0.1:${hole.port}: connect to 127.0.0.1:${hole.port}: timed out after 300 ms` });
-    expect(Date.now() - t0).toBeLessThan(1500);
+    expect(Date.now() - t0).toBeLessThan(3000);
   } finally {
     await hole.close();
   }

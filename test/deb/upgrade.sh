@@ -4,10 +4,15 @@
 # leave the IPVS table as it was and keep the service name, pid file and log format; then a Perl
 # daemon holding the pid file makes `ldirectord start` refuse, the OCF agent drives our binary
 # (ocf-tester), and dpkg -r / dpkg -P leave the configuration as Debian policy says.
-# Usage: test/deb/upgrade.sh DEBDIR    (DEBDIR holds ldirectord-ng_*.deb)
+# Phase B: a Perl daemon that Debian's package itself manages (init script with CONFIG_FILE set) is
+# stopped, and its table purged, by that package's own prerm before any script of ours runs; the
+# documented way round is to deny service actions (policy-rc.d) during the install and take over after.
+# Usage: test/deb/upgrade.sh DEBDIR [DEBIAN_LDIRECTORD_DEB]
+#   DEBDIR holds ldirectord-ng_*.deb; phase B needs Debian's ldirectord_*.deb (make test-deb fetches it).
 set -uo pipefail
 
 debdir=${1:-build/deb}
+upstream_deb=${2:-}
 deb=$(ls "$debdir"/ldirectord-ng_*.deb 2>/dev/null | head -n 1)
 [[ ${VM_GUEST:-} == 1 ]] || { echo "test-deb: run me through test/vm/run (I install packages)" >&2; exit 2; }
 [[ -n $deb ]] || { echo "test-deb: no ldirectord-ng_*.deb in $debdir (make deb)" >&2; exit 2; }
@@ -46,6 +51,7 @@ is_perl_daemon() { local p; p=$(daemon_pid); [[ -n $p ]] && tr '\0' ' ' <"/proc/
 ldird_processes() { pgrep -P 1 -f 'ldirectord.*ldirectord.cf start' | wc -l; }
 # Waits up to $1 s for "$2..." to succeed.
 wait_for() { local t=$1 i; shift; for ((i = 0; i < t * 2; i++)); do "$@" && return 0; sleep 0.5; done; return 1; }
+no_daemon() { ! pgrep -f '[l]directord.*start' >/dev/null; }
 both_reals_up() { [[ $(ipvsadm -Ln | grep -c 'Route *1 ') == 2 ]]; }
 
 # --- The director as a SysV machine where maintainer scripts may act (as on a real director) ---
@@ -181,7 +187,8 @@ check "the OCF agent's daemon programs the virtual service" wait_for 90 both_rea
 # --- dpkg -r keeps the configuration, dpkg -P removes it (Debian policy) ---
 dpkg -r ldirectord-ng >"$work/remove.log" 2>&1 && rc=0 || rc=$?
 check "dpkg -r ldirectord-ng succeeds" test "$rc" = 0
-check "dpkg -r stops the daemon" wait_for 30 bash -c "[ \"\$(pgrep -fc 'ldirectord .*start')\" = 0 ]"
+check "dpkg -r stops the daemon" wait_for 30 no_daemon
+check "dpkg -r's clean stop removes the virtual service (cleanstop=yes)" wait_for 30 bash -c '! ipvsadm -Ln | grep -q 10.15.16.113' 
 check "dpkg -r leaves the package in config-files state" bash -c "dpkg-query -W -f='\${Status}' ldirectord-ng | grep -q 'config-files'"
 check "dpkg -r keeps $CFG unchanged" cmp -s "$CFG" "$work/ldirectord.cf.orig"
 check "dpkg -r keeps /etc/default/ldirectord" test -f /etc/default/ldirectord
@@ -192,4 +199,49 @@ check "dpkg -P removes the conffiles" bash -c "[ ! -e $CFG ] && [ ! -e /etc/defa
 check "dpkg -P removes the rc links" bash -c "! ls /etc/rc?.d/*ldirectord >/dev/null 2>&1"
 check "dpkg -P removes the log file (policy 10.8)" test ! -e "$LOG"
 check "dpkg -P forgets the package" bash -c "! dpkg-query -W ldirectord-ng >/dev/null 2>&1"
+
+# --- Phase B: Debian's ldirectord managed by its own init script ---
+if [[ -z $upstream_deb || ! -f $upstream_deb ]]; then
+  echo "# phase B skipped: no Debian ldirectord .deb given"
+  finish
+fi
+echo "# phase B: $(basename "$upstream_deb") managed by /etc/init.d/ldirectord"
+dpkg -i "$upstream_deb" >"$work/b-dpkg-i.log" 2>&1
+check "Debian's ldirectord installs again" bash -c "dpkg-query -W -f='\${Status}' ldirectord | grep -q 'install ok installed'"
+cp "$work/ldirectord.cf.orig" "$CFG"
+echo "CONFIG_FILE=$CFG" >>/etc/default/ldirectord
+service ldirectord start >"$work/b-start.log" 2>&1
+check "Debian's init script starts the Perl daemon on $CFG" wait_for 30 is_perl_daemon
+check "the Perl daemon brings both real servers up" wait_for 90 both_reals_up
+ipvs_table >"$work/b-ipvs.before"
+perl_pid=$(daemon_pid)
+rm -f "$work/stop-client"
+client >"$work/b-client.log" &
+client_pid=$!
+watch_ipvs >"$work/b-ipvs-watch.log" 2>&1 &
+sleep 3
+# The operator's procedure: deny service actions for the install, take over afterwards.
+printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d
+# --force-confold: the admin's /etc/default/ldirectord (CONFIG_FILE set) differs from ours; keep it.
+apt-get install -y --no-install-recommends -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold \
+  "$(readlink -f "$deb")" >"$work/b-apt.log" 2>&1 && rc=0 || rc=$?
+tail -n 12 "$work/b-apt.log" | sed 's/^/    apt: /'
+check "apt-get install with service actions denied succeeds" test "$rc" = 0
+check "Debian's prerm could not stop the Perl daemon (pid $perl_pid still runs)" kill -0 "$perl_pid"
+check "the IPVS table is untouched by the install" bash -c "diff -u '$work/b-ipvs.before' <(ipvsadm -Sn | sort)"
+out=$(service ldirectord start 2>&1) && rc=0 || rc=$?
+echo "    service ldirectord start (exit $rc): $out"
+check "service ldirectord start is refused while the Perl daemon holds the pid file (exit $rc)" test "$rc" != 0
+check "the refusal names the takeover helper" grep -q takeover <<<"$out"
+check "still exactly one daemon" test "$(ldird_processes)" = 1
+rm -f /usr/sbin/policy-rc.d
+/usr/lib/ldirectord-ng/takeover
+check "the takeover helper hands the init-managed daemon over" wait_for 60 is_node_daemon
+sleep 10
+touch "$work/stop-client"; wait "$client_pid"
+fails=$(awk '$3 != 0' "$work/b-client.log" | wc -l)
+echo "# phase B client: $(wc -l <"$work/b-client.log") requests, $fails failed"
+check "no request failed in phase B ($fails of $(wc -l <"$work/b-client.log"))" test "$fails" = 0
+check "the IPVS table is unchanged after phase B" bash -c "diff -u '$work/b-ipvs.before' <(ipvsadm -Sn | sort)"
+check "service ldirectord status reports ldirectord-ng" service ldirectord status
 finish

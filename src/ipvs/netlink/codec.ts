@@ -283,7 +283,7 @@ const DUMP = C.NLM_F_REQUEST | C.NLM_F_DUMP;
  * of encodeRequest() over the attr*() helpers (the golden tests hold both to the fixtures).
  */
 class MsgWriter {
-  private buf = Buffer.alloc(256);
+  private buf = Buffer.alloc(128);
   private off = 0;
 
   constructor(family: number, flags: number, seq: number, cmd: number) {
@@ -341,12 +341,22 @@ class MsgWriter {
     this.off = at + b.length;
   }
 
-  nest(type: number, body: () => void): void {
+  /** Opens a nested attribute; close it with nestEnd(the returned offset). */
+  nestStart(type: number): number {
     const at = this.room(0);
-    this.off = at + C.NLA_HDRLEN;
-    body();
-    this.buf.writeUInt16LE(this.off - at, at);
     this.buf.writeUInt16LE(type, at + 2);
+    this.off = at + C.NLA_HDRLEN;
+    return at;
+  }
+
+  nestEnd(at: number): void {
+    this.buf.writeUInt16LE(this.off - at, at);
+  }
+
+  nest(type: number, body: () => void): void {
+    const at = this.nestStart(type);
+    body();
+    this.nestEnd(at);
   }
 
   finish(): Buffer {
@@ -412,6 +422,35 @@ export function encodeSetService(cmd: typeof C.IPVS_CMD_NEW_SERVICE | typeof C.I
 export function encodeDelService(family: number, seq: number, key: ServiceKey): Buffer {
   const w = new MsgWriter(family, ACK, seq, C.IPVS_CMD_DEL_SERVICE);
   w.nest(C.IPVS_CMD_ATTR_SERVICE, () => writeServiceIdentity(w, key));
+  return w.finish();
+}
+
+/**
+ * NEW_DEST / SET_DEST straight from the caller's destination: the checks and the gate/ipip port
+ * rewrite of normalizeDestSpec, without building intermediate objects (the bulk write path).
+ */
+export function encodeDestFast(cmd: typeof C.IPVS_CMD_NEW_DEST | typeof C.IPVS_CMD_SET_DEST, family: number, seq: number, svc: ServiceKey, dest: DestSpec): Buffer {
+  const ip = parseIp(dest.addr);
+  if (!ip || ip.af !== dest.af) throw new IpvsError('EINVAL', `destination address ${dest.addr} is not ${dest.af}`);
+  const { port, weight, uThresh, lThresh } = dest;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new IpvsError('EINVAL', `destination port ${port}`);
+  if (!Number.isInteger(weight)) throw new IpvsError('EINVAL', `weight ${weight}`);
+  if (!Number.isInteger(uThresh) || uThresh < 0 || uThresh > 0xffffffff) throw new IpvsError('EINVAL', `uThresh ${uThresh}`);
+  if (!Number.isInteger(lThresh) || lThresh < 0 || lThresh > 0xffffffff) throw new IpvsError('EINVAL', `lThresh ${lThresh}`);
+  const wirePort = svc.kind === 'addr' && (dest.fwd === 'route' || dest.fwd === 'tunnel') ? svc.port : port;
+  const w = new MsgWriter(family, ACK, seq, cmd);
+  const s = w.nestStart(C.IPVS_CMD_ATTR_SERVICE);
+  writeServiceIdentity(w, svc);
+  w.nestEnd(s);
+  const d = w.nestStart(C.IPVS_CMD_ATTR_DEST);
+  w.u16(C.IPVS_DEST_ATTR_ADDR_FAMILY, AF_NUM[dest.af]);
+  w.bytes(C.IPVS_DEST_ATTR_ADDR, ip.bytes);
+  w.be16(C.IPVS_DEST_ATTR_PORT, wirePort);
+  w.u32(C.IPVS_DEST_ATTR_FWD_METHOD, FWD_NUM[dest.fwd]);
+  w.u32(C.IPVS_DEST_ATTR_WEIGHT, weight);
+  w.u32(C.IPVS_DEST_ATTR_U_THRESH, uThresh);
+  w.u32(C.IPVS_DEST_ATTR_L_THRESH, lThresh);
+  w.nestEnd(d);
   return w.finish();
 }
 

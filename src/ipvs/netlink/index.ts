@@ -232,14 +232,10 @@ export function encodeOp(op: IpvsOp, family: number, seq: number): Buffer {
       return codec.encodeSetService(C.IPVS_CMD_SET_SERVICE, family, seq, normalizeServiceSpec(op.svc));
     case 'deleteService':
       return codec.encodeDelService(family, seq, normalizeServiceKey(op.key));
-    case 'addDest': {
-      const k = normalizeServiceKey(op.svc);
-      return codec.encodeSetDest(C.IPVS_CMD_NEW_DEST, family, seq, k, normalizeDestSpec(k, op.dest));
-    }
-    case 'editDest': {
-      const k = normalizeServiceKey(op.svc);
-      return codec.encodeSetDest(C.IPVS_CMD_SET_DEST, family, seq, k, normalizeDestSpec(k, op.dest));
-    }
+    case 'addDest':
+      return codec.encodeDestFast(C.IPVS_CMD_NEW_DEST, family, seq, normalizeServiceKey(op.svc), op.dest);
+    case 'editDest':
+      return codec.encodeDestFast(C.IPVS_CMD_SET_DEST, family, seq, normalizeServiceKey(op.svc), op.dest);
     case 'deleteDest':
       return codec.encodeDelDest(family, seq, normalizeServiceKey(op.svc), normalizeDestKey(op.dest));
   }

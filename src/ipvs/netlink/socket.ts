@@ -108,8 +108,8 @@ export class GenlConnection {
    * Sends several requests in one datagram and settles each: only the last asks for an ACK, so
    * the kernel stays silent on success and its reply to the last one proves every earlier one
    * was handled (netlink_rcv_skb runs a datagram's messages in order and always reports errors).
-   * Each buffer must carry its own nextSeq(). Resolves with one entry per request: undefined
-   * for success, else its IpvsError.
+   * Each buffer must carry its own nextSeq() and is modified (its ACK flag). Resolves with one
+   * entry per request: undefined for success, else its IpvsError.
    */
   batch(bufs: readonly Buffer[], what: string): Promise<(IpvsError | undefined)[]> {
     if (bufs.length === 0) return Promise.resolve([]);
@@ -117,11 +117,10 @@ export class GenlConnection {
     const seqs = bufs.map((b) => b.readUInt32LE(8));
     const results: (IpvsError | undefined)[] = bufs.map(() => undefined);
     const last = bufs.length - 1;
-    const wire = bufs.map((b, i) => {
-      const c = Buffer.from(b);
-      const flags = c.readUInt16LE(6);
-      c.writeUInt16LE(i === last ? flags | NLM_F_ACK : flags & ~NLM_F_ACK, 6);
-      return c;
+    // The flags are rewritten in place: the caller hands its freshly encoded requests over.
+    bufs.forEach((b, i) => {
+      const flags = b.readUInt16LE(6);
+      b.writeUInt16LE(i === last ? flags | NLM_F_ACK : flags & ~NLM_F_ACK, 6);
     });
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -154,7 +153,7 @@ export class GenlConnection {
           },
         });
       });
-      this.transport.send(Buffer.concat(wire)).catch((err: unknown) => {
+      this.transport.send(Buffer.concat(bufs)).catch((err: unknown) => {
         clearTimeout(timer);
         for (const seq of seqs) this.pending.delete(seq);
         reject(err instanceof Error ? err : new Error(String(err)));
