@@ -65,10 +65,11 @@ CONF
 # weight_of RIP: the real's weight in `ipvsadm -Ln` ("" when absent).
 weight_of() { ipvsadm -Ln | awk -v r="$1:80" '$1 == "->" && $2 == r {print $4}'; }
 
-# wait_weight RIP WANT LIMIT_S: polls until RIP has weight WANT ("" = absent); prints seconds taken,
-# measured when the poll that saw it began (the guest is emulated and loaded: one poll can take seconds).
+# wait_weight RIP WANT LIMIT_S [SINCE]: polls until RIP has weight WANT ("" = absent); prints the
+# seconds from SINCE (an epoch, default now) to the start of the poll that saw it (the guest is
+# emulated and loaded: one poll can take seconds).
 wait_weight() {
-  local s=$(date +%s.%N) w t
+  local s=${4:-$(date +%s.%N)} w t
   while :; do
     t=$(date +%s.%N)
     w=$(weight_of "$1")
@@ -123,9 +124,10 @@ for ((i = 0; i < 10; i++)); do want+="$first $other "; done
 ok "20 requests alternate $first,$other,$first,$other…"
 
 step "real1's server killed: quiesced (weight 0), everything to real2"
+k=$(date +%s.%N)
 topo_http_stop real1
-t=$(wait_weight "$rip1" 0 $((INTERVAL + MARGIN)))
-ok "real1 quiesced ${t} s after its server died (limit checkinterval + ${MARGIN} s)"
+t=$(wait_weight "$rip1" 0 $((INTERVAL + MARGIN)) "$k")
+ok "real1 quiesced ${t} s after its server was killed (limit checkinterval + ${MARGIN} s)"
 ipvsadm -Ln
 got=$(topo_servers 10); echo "servers: $got"
 [[ $(counts <<<"$got") == "2x10 " ]] || fail "with real1 quiesced: got '$got'"
@@ -154,8 +156,9 @@ got=$(topo_servers 20); echo "servers: $got"
 ok "both serve with wlc: $(counts <<<"$got")"
 
 step "real1's link down: weight 0 within checkinterval + checktimeout; all requests to real2"
+k=$(date +%s.%N)
 topo_link_down real1
-t=$(wait_weight "$rip1" 0 $((INTERVAL + TIMEOUT + MARGIN)))
+t=$(wait_weight "$rip1" 0 $((INTERVAL + TIMEOUT + MARGIN)) "$k")
 ok "real1 quiesced ${t} s after its link went down (limit $((INTERVAL + TIMEOUT)) + ${MARGIN} s)"
 got=$(topo_servers 10); echo "servers: $got"
 [[ $(counts <<<"$got") == "2x10 " ]] || fail "link down: got '$got'"
@@ -165,8 +168,9 @@ t=$(wait_weight "$rip1" 1 $((INTERVAL + TIMEOUT + MARGIN)))
 ok "real1 restored ${t} s after its link came back"
 
 step "the word 'fake' removed from real1's page: quiesced; put back: restored"
+k=$(date +%s.%N)
 topo_http_page real1 1 "This is WWW server 1"
-t=$(wait_weight "$rip1" 0 $((INTERVAL + MARGIN)))
+t=$(wait_weight "$rip1" 0 $((INTERVAL + MARGIN)) "$k")
 ok "real1 quiesced ${t} s after its page changed"
 topo_http_page real1 1
 t=$(wait_weight "$rip1" 1 $((INTERVAL + MARGIN)))
@@ -175,8 +179,9 @@ ok "real1 restored ${t} s after its page was fixed"
 step "quiescent=no: a failed real is deleted instead"
 seed_config wlc no
 sleep 2
+k=$(date +%s.%N)
 topo_http_stop real1
-t=$(wait_weight "$rip1" "" $((INTERVAL + MARGIN)))
+t=$(wait_weight "$rip1" "" $((INTERVAL + MARGIN)) "$k")
 ok "real1 deleted ${t} s after its server died"
 topo_http_start real1 1
 t=$(wait_weight "$rip1" 1 $((INTERVAL + MARGIN)))
@@ -186,9 +191,10 @@ step "a third real added by editing the file: picked up, zero failed requests, n
 mark=$(log_mark)
 topo_servers 40 >/run/e2e/during-reload.out &
 loop=$!
+k=$(date +%s.%N)
 seed_config wlc no "	real=$rip3:80 gate
 "
-t=$(wait_weight "$rip3" 1 $((INTERVAL + MARGIN + 5)))
+t=$(wait_weight "$rip3" 1 $((INTERVAL + MARGIN + 5)) "$k")
 wait "$loop"
 got=$(cat /run/e2e/during-reload.out); echo "servers during the reload: $got"
 [[ $got != *E* ]] || fail "failed requests during the reload: '$got'"

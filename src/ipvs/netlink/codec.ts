@@ -283,6 +283,7 @@ const DUMP = C.NLM_F_REQUEST | C.NLM_F_DUMP;
  * of encodeRequest() over the attr*() helpers (the golden tests hold both to the fixtures).
  */
 class MsgWriter {
+  // head()/room() may replace `buf` when it grows: always take the offset before touching it.
   private buf = Buffer.alloc(128);
   private off = 0;
 
@@ -314,24 +315,29 @@ class MsgWriter {
   }
 
   u16(type: number, v: number): void {
-    this.buf.writeUInt16LE(v, this.head(type, 2));
+    const at = this.head(type, 2);
+    this.buf.writeUInt16LE(v, at);
   }
 
   be16(type: number, v: number): void {
-    this.buf.writeUInt16BE(v, this.head(type, 2));
+    const at = this.head(type, 2);
+    this.buf.writeUInt16BE(v, at);
   }
 
   u32(type: number, v: number): void {
-    this.buf.writeUInt32LE(v >>> 0, this.head(type, 4));
+    const at = this.head(type, 4);
+    this.buf.writeUInt32LE(v >>> 0, at);
   }
 
   bytes(type: number, b: Uint8Array): void {
-    this.buf.set(b, this.head(type, b.length));
+    const at = this.head(type, b.length);
+    this.buf.set(b, at);
   }
 
   str(type: number, s: string): void {
     const n = Buffer.byteLength(s);
-    this.buf.write(s, this.head(type, n + 1), 'utf8');
+    const at = this.head(type, n + 1);
+    this.buf.write(s, at, 'utf8');
   }
 
   /** Already-encoded, already-padded attributes. */

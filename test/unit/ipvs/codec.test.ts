@@ -20,6 +20,25 @@ describe('the codec encodes requests byte for byte as the golden fixtures', () =
   });
 });
 
+describe('the single-buffer writer matches the per-attribute encoding', () => {
+  const v6svc: ServiceKey = { kind: 'addr', af: 'inet6', protocol: 'sctp', addr: '2001:db8::1', port: 9 };
+  const v6dest: DestSpec = { af: 'inet6', addr: '2001:db8::2', port: 9, fwd: 'masq', weight: 3, uThresh: 7, lThresh: 1 };
+  const slow = (cmd: number, attrs: Buffer[]): string => codec.encodeRequest({ family: 0x22, flags: C.NLM_F_REQUEST | C.NLM_F_ACK, seq: 9, cmd, attrs }).toString('hex');
+
+  it.each([
+    ['NEW_DEST in an IPv6 service (grows past the first buffer)', () => codec.encodeSetDest(C.IPVS_CMD_NEW_DEST, 0x22, 9, v6svc, v6dest), () => slow(C.IPVS_CMD_NEW_DEST, [codec.attrNested(C.IPVS_CMD_ATTR_SERVICE, codec.serviceIdentityAttrs(v6svc)), codec.attrNested(C.IPVS_CMD_ATTR_DEST, codec.destFullAttrs(v6dest))])],
+    ['the bulk NEW_DEST path', () => codec.encodeDestFast(C.IPVS_CMD_NEW_DEST, 0x22, 9, v6svc, v6dest), () => slow(C.IPVS_CMD_NEW_DEST, [codec.attrNested(C.IPVS_CMD_ATTR_SERVICE, codec.serviceIdentityAttrs(v6svc)), codec.attrNested(C.IPVS_CMD_ATTR_DEST, codec.destFullAttrs(v6dest))])],
+    ['SET_SERVICE with a PE and a v6 prefix', () => codec.encodeSetService(C.IPVS_CMD_SET_SERVICE, 0x22, 9, { key: v6svc, scheduler: 'lblcr', flags: 4, timeout: 30, netmask: 48, pe: 'sip' }), () => slow(C.IPVS_CMD_SET_SERVICE, [codec.attrNested(C.IPVS_CMD_ATTR_SERVICE, codec.serviceFullAttrs({ key: v6svc, scheduler: 'lblcr', flags: 4, timeout: 30, netmask: 48, pe: 'sip' }))])],
+  ])('for %s', (_what, fast, reference) => {
+    expect(fast().toString('hex')).toBe(reference());
+  });
+
+  it('rewrites the port of a gatewayed destination on the bulk path', () => {
+    const got = codec.encodeDestFast(C.IPVS_CMD_NEW_DEST, 0x22, 9, svcKey, { af: 'inet', addr: '198.51.100.7', port: 8080, fwd: 'route', weight: 100, uThresh: 0, lThresh: 0 });
+    expect(got.subarray(4).toString('hex')).toBe(readHex('new-dest-request').subarray(4).toString('hex').replace(/^2200050002/, '2200050009'));
+  });
+});
+
 describe('the codec decodes kernel-shaped replies', () => {
   it('decodes a service dump: 16-byte address, HASHED stripped, /24 mask, STATS64 preferred, nested bit ignored', () => {
     const msgs = codec.decodeMessages(readHex('service-dump-reply'));
