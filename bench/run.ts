@@ -237,7 +237,7 @@ async function main(): Promise<void> {
       process.stderr.write(`bench[${where}] ${name} N=${n} ... `);
       let r: RunResult;
       try {
-        r = await measure(PEERS[name], s, where, n >= reloadAt || n >= 1000, workRoot);
+        r = await measure(PEERS[name], s, where, n >= reloadAt || n >= 100, workRoot);
       } catch (err) {
         r = { peer: name, where, n, virtuals: s.virtuals.length, healthy: 0, startS: null, startCapped: false, programmed: 0, detection: null, cpu: null, peakRssMiB: null, reload: null, notes: [`error: ${(err as Error).stack ?? String(err)}`] };
       }

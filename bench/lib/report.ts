@@ -43,9 +43,11 @@ function fmt(f: Fig | undefined, unit: string): string {
 function ratio(ours: Fig | undefined, peer: Fig | undefined): string {
   if (!peer) return '–';
   if (!ours) return 'ours pending';
+  if (ours.atLeast && peer.atLeast) return 'both capped';
   if (ours.v === 0) return peer.v === 0 ? '=' : '∞';
   const r = peer.v / ours.v;
-  return `${peer.atLeast && !ours.atLeast ? '≥ ' : ''}${r >= 10 ? r.toFixed(0) : r.toFixed(2)}×`;
+  const bound = peer.atLeast ? '≥ ' : ours.atLeast ? '≤ ' : '';
+  return `${bound}${r >= 10 ? r.toFixed(0) : r.toFixed(2)}×`;
 }
 
 /** The one comparison table: absolute figures per peer and peer/ours ratios, per place, N and metric. */
@@ -83,7 +85,9 @@ export function verdicts(results: readonly RunResult[]): string[] {
   for (const where of ['host', 'guest']) {
     const ng = find('ldirectord-ng', where, 10000);
     const pl = find('ldirectord', where, 10000);
-    if (!ng?.startS || ng.startCapped || !pl?.startS) {
+    if (ng?.startCapped) {
+      out.push(`start at 10,000 reals ≥ 50× faster than ldirectord (${where}): MISS (ldirectord-ng did not program every healthy real within the ${ng.startS} s cap: ${ng.programmed}/${ng.healthy})`);
+    } else if (!ng?.startS || !pl?.startS) {
       out.push(`start at 10,000 reals ≥ 50× faster than ldirectord (${where}): PENDING (${!ng?.startS ? 'no ldirectord-ng figure' : 'no ldirectord figure'})`);
     } else {
       const r = pl.startS / ng.startS;

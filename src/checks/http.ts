@@ -11,6 +11,8 @@ import type { Checker, CheckResult, CheckSpec } from './types.js';
 
 /** LWP's default redirect limit, which upstream inherits. */
 const MAX_REDIRECTS = 7;
+/** The statuses LWP::UserAgent follows; any other 3xx (300, 304, 305) is the final answer, hence down. */
+const REDIRECTS: ReadonlySet<number> = new Set([301, 302, 303, 307, 308]);
 const USER_AGENT = 'ldirectord-ng health check';
 
 /** The URL upstream would fetch when the spec has none (spec §3.4): scheme://rip:port/request. */
@@ -71,7 +73,7 @@ async function exchange(method: 'GET' | 'HEAD', f: Fetch, signal: AbortSignal): 
       if (status >= 200 || status < 100) break; // skip 1xx interim responses
     }
     const location = headers.get('location');
-    if (status >= 300 && status < 400 && location !== undefined) return { status, statusText, body: '', location };
+    if (REDIRECTS.has(status) && location !== undefined) return { status, statusText, body: '', location };
     if (method === 'HEAD' || status === 204 || status === 304) return { status, statusText, body: '' };
     return { status, statusText, body: (await readBody(conn, headers)).toString('utf8') };
   } finally {
@@ -122,6 +124,9 @@ async function fetchAndMatch(spec: CheckSpec, first: Fetch, signal: AbortSignal)
       if (reply.location === undefined) break;
       if (hops >= MAX_REDIRECTS) return down(`${what}: expected 2xx, got ${reply.status} ${reply.statusText} after ${MAX_REDIRECTS} redirects`);
       const next = new URL(reply.location, f.url);
+      if (next.protocol !== 'http:' && next.protocol !== 'https:') {
+        return down(`${what}: ${reply.status} ${reply.statusText} redirects to ${quote(next.href)}, which is not http or https`);
+      }
       f = { ...f, url: next, host: next.host, ...(f.tlsServerName !== undefined ? { tlsServerName: next.hostname } : {}) };
     }
   } catch (err) {

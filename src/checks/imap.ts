@@ -1,5 +1,5 @@
 // service=imap/imaps: "* OK" greeting; with login= set, LOGIN must succeed; LOGOUT.
-import { CheckFailure, dialogue, down, hostPort, quote, up, type Conn } from './net.js';
+import { CheckFailure, down, negotiateDialogue, quote, up, type Conn } from './net.js';
 import type { Checker, CheckSpec } from './types.js';
 
 /** An IMAP quoted string (RFC 3501): backslash and double quote escaped. */
@@ -17,13 +17,12 @@ async function tagged(c: Conn, tag: string): Promise<string> {
 }
 
 function imap(tls: boolean): Checker {
-  return (spec: CheckSpec, signal) => {
-    const label = `${tls ? 'imaps' : 'imap'} ${hostPort(spec.host, spec.port)}`;
-    return dialogue(
-      label,
-      { host: spec.host, port: spec.port, timeoutMs: spec.negotiateTimeoutMs, ...(tls ? { tls: {} } : {}) },
+  return (spec: CheckSpec, signal) =>
+    negotiateDialogue(
+      tls ? 'imaps' : 'imap',
+      spec,
       signal,
-      async (c) => {
+      async (c, label) => {
         const greeting = await c.expectLine();
         if (!/^\* (OK|PREAUTH)\b/i.test(greeting)) return down(`${label}: expected "* OK" greeting, got ${quote(greeting)}`);
         if (spec.login !== '') {
@@ -36,8 +35,8 @@ function imap(tls: boolean): Checker {
         await tagged(c, 'a2').catch(() => undefined);
         return up(greeting.slice(0, 80));
       },
+      tls,
     );
-  };
 }
 
 /** service=imap. */

@@ -349,6 +349,22 @@ export async function dialogue(
   }
 }
 
+/**
+ * The usual negotiate dialogue with the real: reasons prefixed "<service> host:port", bounded by
+ * negotiatetimeout, over TLS (no certificate verification) when `tls`; `body` gets the label too.
+ */
+export function negotiateDialogue(
+  service: string,
+  spec: CheckSpec,
+  signal: AbortSignal,
+  body: (conn: Conn, label: string) => Promise<CheckResult>,
+  tls = false,
+): Promise<CheckResult> {
+  const label = `${service} ${hostPort(spec.host, spec.port)}`;
+  const opts = { host: spec.host, port: spec.port, timeoutMs: spec.negotiateTimeoutMs, ...(tls ? { tls: {} } : {}) };
+  return dialogue(label, opts, signal, (c) => body(c, label));
+}
+
 function isSocketError(err: unknown): boolean {
   return typeof (err as { code?: unknown } | null)?.code === 'string';
 }

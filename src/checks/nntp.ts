@@ -1,14 +1,12 @@
 // service=nntp: connect and read the greeting (≤64 bytes) within negotiatetimeout; up when it starts with "2".
-import { dialogue, down, hostPort, quote, up } from './net.js';
+import { down, negotiateDialogue, quote, up } from './net.js';
 import type { Checker } from './types.js';
 
 /** Up when the greeting's first byte is "2"; unlike upstream, the connect itself honours the timeout. */
-export const check: Checker = (spec, signal) => {
-  const label = `nntp ${hostPort(spec.host, spec.port)}`;
-  return dialogue(label, { host: spec.host, port: spec.port, timeoutMs: spec.negotiateTimeoutMs }, signal, async (c) => {
+export const check: Checker = (spec, signal) =>
+  negotiateDialogue('nntp', spec, signal, async (c, label) => {
     const first = await c.readSome(64);
     if (first === null) return down(`${label}: connection closed without a greeting`);
     const text = first.toString('latin1');
     return text.startsWith('2') ? up(text.trim()) : down(`${label}: expected a 2xx greeting, got ${quote(text)}`);
   });
-};

@@ -1,5 +1,5 @@
 // service=pop/pops: +OK greeting; with login= set, USER/PASS must succeed; QUIT.
-import { dialogue, down, hostPort, quote, up, type Conn } from './net.js';
+import { down, negotiateDialogue, quote, up, type Conn } from './net.js';
 import type { Checker, CheckSpec } from './types.js';
 
 async function ask(c: Conn, line: string, shown: string): Promise<string | undefined> {
@@ -10,13 +10,12 @@ async function ask(c: Conn, line: string, shown: string): Promise<string | undef
 }
 
 function pop(tls: boolean): Checker {
-  return (spec: CheckSpec, signal) => {
-    const label = `${tls ? 'pops' : 'pop'} ${hostPort(spec.host, spec.port)}`;
-    return dialogue(
-      label,
-      { host: spec.host, port: spec.port, timeoutMs: spec.negotiateTimeoutMs, ...(tls ? { tls: {} } : {}) },
+  return (spec: CheckSpec, signal) =>
+    negotiateDialogue(
+      tls ? 'pops' : 'pop',
+      spec,
       signal,
-      async (c) => {
+      async (c, label) => {
         // Upstream reports a POP server up without login= even when nothing answers; we require +OK.
         const greeting = await c.expectLine();
         if (!greeting.startsWith('+OK')) return down(`${label}: expected +OK greeting, got ${quote(greeting)}`);
@@ -29,8 +28,8 @@ function pop(tls: boolean): Checker {
         await ask(c, 'QUIT', 'QUIT').catch(() => undefined);
         return up(greeting.slice(0, 80));
       },
+      tls,
     );
-  };
 }
 
 /** service=pop. */

@@ -1,19 +1,14 @@
 // `ldirectord --probe [CONFIG]`: run every configured check once, concurrently, and print a table (exit 0 = all up).
 import { getChecker } from '../checks/index.js';
 import type { CheckName, Checker } from '../checks/types.js';
-import { locateConfig, DEFAULT_CONFIG } from '../config/locate.js';
-import { directorHostname, loadConfig } from '../config/load.js';
-import { formatDiagnostic } from '../../parsers/ldirectord-cf/index.js';
+import { directorHostname } from '../config/load.js';
 import { checkBudgetMs, nextCheckName, planChecks, runJobOnce, systemReverseLookup, FORCE_NEGOTIATE } from '../health/index.js';
 import type { CheckJob } from '../health/index.js';
 import type { Config } from '../model/config.js';
+import { loadLocatedConfig, type CommandIo } from './located-config.js';
 
 /** Streams and seams of the probe (tests pass their own). */
-export interface ProbeIo {
-  readonly stdout: { write(s: string): unknown };
-  readonly stderr: { write(s: string): unknown };
-  /** Directories searched before CONFIG as typed (default /etc/ha.d, /etc/ha.d/conf). */
-  readonly dirs?: readonly string[];
+export interface ProbeIo extends CommandIo {
   /** Check registry (default: src/checks). */
   readonly checkers?: (name: CheckName) => Checker;
   /** Most checks at once (default 64). */
@@ -82,18 +77,9 @@ export function formatProbeTable(rows: readonly ProbeRow[]): string {
 
 /** Runs --probe; resolves to the exit code: 0 all up, 1 any down or config not found, 2 config invalid. */
 export async function runProbe(config: string | undefined, io: ProbeIo = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
-  const name = config ?? DEFAULT_CONFIG;
-  const path = io.dirs ? locateConfig(name, io.dirs) : locateConfig(name);
-  if (path === undefined) {
-    io.stderr.write(`Config file ${name} not found\n`);
-    return 1;
-  }
-  const res = await loadConfig(path);
-  if (!res.ok) {
-    for (const d of res.diagnostics) io.stderr.write(`${formatDiagnostic(d)}\n`);
-    return 2;
-  }
-  for (const w of res.warnings) io.stderr.write(`${formatDiagnostic(w)}\n`);
+  const res = await loadLocatedConfig(config, io);
+  if (!res.ok) return res.exitCode;
+  const { path } = res;
   const rows = await probeConfig(res.config, io.checkers ?? getChecker, io.maxInFlight);
   if (rows.length === 0) {
     io.stdout.write(`${path}: no real servers to check\n`);

@@ -1,29 +1,39 @@
 // Helpers specific to the data-service check tests (UDP-capable free ports, answering UDP peers, specs); the rest is test/support.
 import dgram from 'node:dgram';
 import net from 'node:net';
-import type { CheckSpec } from '../../src/checks/types.js';
+import type { CheckResult, CheckSpec } from '../../src/checks/types.js';
 import { freePort as freeTcpPort } from '../support/ports.js';
+import { makeSpec } from '../support/spec.js';
 
-/** A CheckSpec with test defaults (3 s timeouts, request "/"), overridden by `over`. */
+/** makeSpec with the data checks' test defaults (VIP on loopback, 3 s timeouts, request "/"), overridden by `over`. */
 export function specFor(over: Partial<CheckSpec> & Pick<CheckSpec, 'host' | 'port'>): CheckSpec {
-  return {
-    protocol: 'tcp',
-    vip: '127.0.0.1',
-    vport: over.port,
-    realPort: over.port,
-    request: '/',
-    receive: '',
-    httpMethod: 'GET',
-    login: '',
-    passwd: '',
-    database: '',
-    secret: '',
-    checkTimeoutMs: 3000,
-    negotiateTimeoutMs: 3000,
-    attempts: 1,
-    hostname: 'director.test',
-    ...over,
-  };
+  return makeSpec(over.host, over.port, { vip: '127.0.0.1', request: '/', checkTimeoutMs: 3000, negotiateTimeoutMs: 3000, ...over });
+}
+
+/** A hostile test peer that counts the sockets still open to it. */
+export interface CountedPeer {
+  readonly port: number;
+  open(): number;
+  close(): Promise<void>;
+}
+
+/**
+ * Runs `run(peer.port)` and expects down (with a reason matching `reason`, within `withinMs` when given), then that
+ * the check closed its socket to the peer; closes the peer afterwards.
+ */
+export async function expectDownAndClosed(
+  peer: CountedPeer,
+  run: (port: number) => Promise<CheckResult>,
+  opts: { readonly reason?: RegExp; readonly withinMs?: number } = {},
+): Promise<void> {
+  const t0 = Date.now();
+  const r = await run(peer.port);
+  expect(r.ok).toBe(false);
+  if (opts.reason !== undefined) expect(!r.ok && r.reason).toMatch(opts.reason);
+  if (opts.withinMs !== undefined) expect(Date.now() - t0).toBeLessThan(opts.withinMs);
+  await pause(100); // lets the kernel deliver the FIN to the peer
+  expect(peer.open()).toBe(0);
+  await peer.close();
 }
 
 /** A port free on `host` for TCP and, when `udp`, for UDP too (DNS and RADIUS servers bind both). */
@@ -64,7 +74,7 @@ export function pause(ms: number): Promise<void> {
  * A TCP peer whose reply announces a huge message (`header`, e.g. a length prefix) and then streams
  * `bytes` of filler, so a driver that trusts the length would buffer all of it; stays open.
  */
-export function oversizedPeer(header: Buffer, host = '127.0.0.1', bytes = 10 * 1024 * 1024): Promise<{ port: number; open(): number; close(): Promise<void> }> {
+export function oversizedPeer(header: Buffer, host = '127.0.0.1', bytes = 10 * 1024 * 1024): Promise<CountedPeer> {
   const sockets = new Set<net.Socket>();
   const chunk = Buffer.alloc(64 * 1024, 0x41);
   const server = net.createServer((s) => {

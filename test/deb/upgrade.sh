@@ -174,6 +174,23 @@ fails2=$(awk '$3 != 0' "$work/client2.log" | wc -l)
 check "no request failed during the manual takeover ($fails2 of $(wc -l <"$work/client2.log"))" test "$fails2" = 0
 check "the IPVS table is still unchanged" bash -c "diff -u '$work/ipvs.before' <(ipvsadm -Sn | sort)"
 
+# --- Reinstalling ldirectord-ng over itself (the upgrade path) hands over too; Debian's own
+# reinstall restarts its daemon, whose stop purges the table ---
+old_pid=$(daemon_pid)
+rm -f "$work/stop-client"
+client >"$work/client3.log" &
+client_pid=$!
+sleep 3
+dpkg -i "$deb" >"$work/reinstall.log" 2>&1 && rc=0 || rc=$?
+sed 's/^/    dpkg: /' "$work/reinstall.log" | grep -i -e takeover -e error
+check "dpkg -i of ldirectord-ng over itself succeeds" test "$rc" = 0
+check "the reinstall replaced the daemon (pid $old_pid)" wait_for 60 bash -c "p=\$(head -n 1 $PIDFILE 2>/dev/null); [ -n \"\$p\" ] && [ \"\$p\" != $old_pid ] && kill -0 \$p"
+sleep 8
+touch "$work/stop-client"; wait "$client_pid"
+fails3=$(awk '$3 != 0' "$work/client3.log" | wc -l)
+check "no request failed during the reinstall ($fails3 of $(wc -l <"$work/client3.log"))" test "$fails3" = 0
+check "the IPVS table is unchanged after the reinstall" bash -c "diff -u '$work/ipvs.before' <(ipvsadm -Sn | sort)"
+
 # --- Pacemaker's ocf:heartbeat:ldirectord drives ldirectord-ng unchanged ---
 /etc/init.d/ldirectord stop >/dev/null 2>&1
 wait_for 30 bash -c "[ ! -e $PIDFILE ]"
