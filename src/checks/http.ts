@@ -125,7 +125,7 @@ async function fetchAndMatch(spec: CheckSpec, first: Fetch, signal: AbortSignal)
       if (hops >= MAX_REDIRECTS) return down(`${what}: expected 2xx, got ${reply.status} ${reply.statusText} after ${MAX_REDIRECTS} redirects`);
       const next = new URL(reply.location, f.url);
       if (next.protocol !== 'http:' && next.protocol !== 'https:') {
-        return down(`${what}: ${reply.status} ${reply.statusText} redirects to ${quote(next.href)}, which is not http or https`);
+        return down(`${what}: ${reply.status} redirect to ${quote(next.href)}, which is not http or https`);
       }
       f = { ...f, url: next, host: next.host, ...(f.tlsServerName !== undefined ? { tlsServerName: next.hostname } : {}) };
     }

@@ -30,6 +30,9 @@ beforeAll(async () => {
   const def = selfSigned(d, 'default', 'default.test');
   const sni = selfSigned(d, 'sni', 'www.example.test');
   const listen = (port: number, ssl = '') => `listen 127.0.0.1:${port}${ssl}; listen [::1]:${port}${ssl};`;
+  // /hopN needs N redirects to reach /index.html.
+  const hops = Array.from({ length: 8 }, (_, i) => `location = /hop${i + 1} { return 302 ${i === 0 ? '/index.html' : `/hop${i}`}; }`).join('\n    ');
+  const statuses = [301, 303, 307, 308].map((s) => `location = /r${s} { return ${s} /index.html; }`).join('\n    ');
   const conf = `
 user root; daemon off; master_process off; worker_processes 1;
 pid ${d}/nginx.pid; error_log ${d}/error.log;
@@ -44,6 +47,11 @@ http {
     location = /redir { return 302 /index.html; }
     location = /loop { return 302 /loop; }
     location = /oops { return 500 "oops\\n"; }
+    location = /rawhost { return 200 "host=$http_host\\n"; }
+    location = /redir-missing { return 302 /nope.html; }
+    location = /to-v6 { return 302 http://[::1]:${httpPort}/rawhost; }
+    ${hops}
+    ${statuses}
   }
   server { ${listen(httpPort)} server_name www.example.test; root ${d}/vhost; }
   server { ${listen(tlsPort, ' ssl')} server_name _; root ${d}/www;
@@ -100,6 +108,13 @@ describe.each(hosts)('http against nginx on %s', (host) => {
     { name: 'virtualhost is sent as the Host header', path: '/index.html', vhost: 'www.example.test', receive: 'virtual host page', ok: true },
     { name: 'the real address is the Host header without virtualhost', path: '/host', receive: `^host=${host === '::1' ? '\\[::1\\]' : '127\\.0\\.0\\.1'}$`, ok: true },
     { name: 'HEAD ignores the body', path: '/index.html', method: 'HEAD', ok: true },
+    ...[301, 303, 307, 308].map((s) => ({ name: `a ${s} redirect is followed as LWP does`, path: `/r${s}`, receive: 'is a test', ok: true })),
+    { name: 'seven redirects in a row are followed (LWP max_redirect)', path: '/hop7', receive: 'is a test', ok: true },
+    { name: 'an eighth redirect is down', path: '/hop8', ok: false, reason: /got 302 Moved Temporarily after 7 redirects/ },
+    { name: 'a redirect to a missing page is down, as 2xx is required after redirects', path: '/redir-missing', ok: false, reason: /expected 2xx, got 404/ },
+    { name: 'HEAD follows redirects too', path: '/hop2', method: 'HEAD', ok: true },
+    { name: 'the Host header is the bare real address, without the port', path: '/rawhost', receive: `^host=${host === '::1' ? '\\[::1\\]' : '127\\.0\\.0\\.1'}$`, ok: true },
+    { name: 'a redirect to an IPv6 literal URL sends Host as [::1]:port', path: '/to-v6', receive: '^host=\\[::1\\]:\\d+$', ok: true },
     { name: 'a 10 MB body is read bounded and still matched at its start', path: '/big.bin', receive: '^yyyy', ok: true },
   ];
   test.each(cases)('$name', async (c) => {
