@@ -25,8 +25,13 @@ test-unit: setup
 # Quick iteration gate: no guest, no package build.
 check-fast: lint typecheck test-unit
 
-# The whole gate: everything CI runs.
+# The whole gate: everything CI runs (unit + real peers, then the real kernel in the QEMU guest:
+# the rig's self-test, the IPVS contract suite, the seed scenario end to end, the .deb upgrade).
 check: check-fast build
+	$(MAKE) test-vm
+	$(MAKE) test-kernel
+	$(MAKE) test-e2e
+	$(MAKE) test-deb
 
 # ldirectord-ng vs Perl ldirectord and keepalived, host + QEMU guest (issue 7); not part of check.
 # Quick run: make bench BENCH_SIZES=10,100. Writes bench/results/{host,guest,results}.json, summary.md, bench.svg.

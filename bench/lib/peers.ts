@@ -181,8 +181,8 @@ export const perlLdirectord: Peer = {
 };
 
 /**
- * ldirectord-ng from this checkout (bin/ldirectord on dist/). On the host netlink finds no IPVS, so it
- * falls back to its ipvsadm backend, which is the same recording fake Perl ldirectord gets.
+ * ldirectord-ng from this checkout (bin/ldirectord on dist/). On the host (no IPVS) it writes to its fake
+ * backend, which appends every call to a log in the recording ipvsadm's format (LDIRD_FAKE_RECORD).
  */
 export const ngLdirectord: Peer = {
   name: 'ldirectord-ng',
@@ -191,7 +191,9 @@ export const ngLdirectord: Peer = {
     writeFileSync(cfg, ldirectordCf(s, { logfile: path.join(dir, 'ldirectord.log'), supervised: true, timing: timingFor(where) }));
     const bin = path.join(ROOT, 'bin', 'ldirectord');
     if (where === 'host') {
-      const { child, reader } = startRecorded([bin, cfg, 'start'], dir, { LDIRD_IPVS: 'ipvsadm' });
+      const log = path.join(dir, 'fake-calls.log');
+      const child = startProcess(bin, [cfg, 'start'], dir, { LDIRD_IPVS: 'fake', LDIRD_FAKE_RECORD: log });
+      const reader = new IpvsadmLogReader(log);
       return ldirectordLikeRun(child, cfg, s, dir, where, () => reader.events());
     }
     const poller = new ProcIpvsPoller();

@@ -11,14 +11,17 @@ import { GLOBAL_DIRECTIVES, VIRTUAL_DIRECTIVES, ALL_DIRECTIVE_NAMES, parseFallba
 import { initialGlobals, STATUS_BITS, type GState, type RawFallback, type VState } from './state.js';
 import { inetAton, intToIp, canonicalIPv6, isPlainQuad } from './addr.js';
 
-/** Options the normaliser needs (a subset of ParseOptions). */
+/** Options of the normaliser, which parseConfig takes as they are (index.ts: ParseOptions). */
 export interface NormalizeOptions {
+  /** Path used in positions and diagnostics. */
   readonly file: string;
+  /** Host and service name resolution (system resolver in production, staticResolver in tests). */
   readonly resolver: Resolver;
+  /** This director's host name, for ftp/sip login defaults (upstream: $HOSTNAME or uname -n). */
   readonly hostname?: string;
 }
 
-/** Result of normalising (same shape as parseConfig's). */
+/** A frozen Config plus warnings, or every diagnostic found (errors and warnings); parseConfig returns it too. */
 export type NormalizeResult =
   | { readonly ok: true; readonly config: Config; readonly warnings: readonly ConfigDiagnostic[] }
   | { readonly ok: false; readonly diagnostics: readonly ConfigDiagnostic[] };

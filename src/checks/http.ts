@@ -3,7 +3,7 @@
 // A small client on the shared dial/Conn helpers rather than got or node:http: on the same loopback farm
 // got cost ~1 ms CPU per check (≤1,000 checks/s per core), node:http 0.12–0.4 ms, this client much less;
 // the 5,000 checks/s target rules got out (figures: bench/checks.ts and the issue-4 report).
-import { isIPv6 } from 'node:net';
+import { isIP, isIPv6 } from 'node:net';
 import {
   CheckFailure, compileReceive, describeError, dial, down, hostPort, MAX_REPLY_BYTES, perlMatch, quote, up, withTimeout, type Conn,
 } from './net.js';
@@ -127,7 +127,8 @@ async function fetchAndMatch(spec: CheckSpec, first: Fetch, signal: AbortSignal)
       if (next.protocol !== 'http:' && next.protocol !== 'https:') {
         return down(`${what}: ${reply.status} redirect to ${quote(next.href)}, which is not http or https`);
       }
-      f = { ...f, url: next, host: next.host, ...(f.tlsServerName !== undefined ? { tlsServerName: next.hostname } : {}) };
+      // The new URL's host names the server from now on: Host header and SNI (an IP literal sends no SNI).
+      f = { url: next, host: next.host, ...(f.proxy !== undefined ? { proxy: f.proxy } : {}) };
     }
   } catch (err) {
     if (t.signal.aborted) {
@@ -144,6 +145,13 @@ async function fetchAndMatch(spec: CheckSpec, first: Fetch, signal: AbortSignal)
   return up(status);
 }
 
+/** The host name in a Host header value ("name:port", "[v6]:port", a bare address), for SNI. */
+function hostOnly(host: string): string {
+  if (isIP(host) !== 0) return host;
+  if (host.startsWith('[')) return host.slice(1, host.indexOf(']') > 0 ? host.indexOf(']') : undefined);
+  return host.replace(/:\d*$/, '');
+}
+
 function direct(scheme: 'http' | 'https'): Checker {
   return (spec, signal) => {
     let url: URL;
@@ -154,7 +162,7 @@ function direct(scheme: 'http' | 'https'): Checker {
     }
     // Host is virtualhost, else the real's address (bracketed IPv6), never taken from a per-real URL (spec §3.3).
     const host = spec.virtualHost ?? (isIPv6(spec.host) ? `[${spec.host}]` : spec.host);
-    return fetchAndMatch(spec, { url, host, ...(spec.virtualHost !== undefined ? { tlsServerName: spec.virtualHost } : {}) }, signal);
+    return fetchAndMatch(spec, { url, host, ...(spec.virtualHost !== undefined ? { tlsServerName: hostOnly(spec.virtualHost) } : {}) }, signal);
   };
 }
 

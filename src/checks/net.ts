@@ -216,7 +216,8 @@ export class Conn {
   async readLine(): Promise<string | null> {
     for (;;) {
       const nl = this.buf.indexOf(10);
-      if (nl >= 0) {
+      // Also when the newline came in the same chunk (Net::HTTP likewise refuses header lines over 8 KiB).
+      if (nl >= 0 && nl <= MAX_LINE_BYTES) {
         const line = this.buf.subarray(0, nl).toString('latin1').replace(/\r$/, '');
         this.buf = this.buf.subarray(nl + 1);
         return line;

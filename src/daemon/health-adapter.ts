@@ -1,6 +1,6 @@
 // Adapts src/health's HealthScheduler to the daemon's HealthMonitor; adds soft-failure log lines and monitorfile.
 import type { Clock } from '../clock.js';
-import { getChecker } from '../checks/index.js';
+import { getChecker, preloadCheckers } from '../checks/index.js';
 import type { CheckName, Checker, CheckSpec } from '../checks/index.js';
 import { HealthScheduler, planChecks, virtualKeyOf } from '../health/index.js';
 import type { CheckJob, ReverseLookup } from '../health/index.js';
@@ -66,6 +66,7 @@ export function schedulerHealthFactory(o: HealthAdapterOptions): HealthFactory {
   return (config, onTransition) => {
     const tap = new MonitorTap(o);
     tap.update(config);
+    if (!o.checkers) void preloadCheckers(checkNames(config, o.hostname));
     const registry = o.checkers ?? getChecker;
     const scheduler = new HealthScheduler(config, {
       clock: o.clock,
@@ -80,9 +81,20 @@ export function schedulerHealthFactory(o: HealthAdapterOptions): HealthFactory {
       lookup: scheduler.lookup,
       update: (c) => {
         tap.update(c);
+        if (!o.checkers) void preloadCheckers(checkNames(c, o.hostname));
         scheduler.update(c);
       },
       stop: () => scheduler.stop(),
     };
   };
+}
+
+/** The checks a config runs (their modules are imported before the first checks are due). */
+function checkNames(config: Config, hostname: string): Set<CheckName> {
+  const names = new Set<CheckName>();
+  for (const job of planChecks(config, { hostname })) {
+    if (job.kind.type === 'single') names.add(job.kind.name);
+    else names.add(job.kind.negotiate).add(job.kind.connect);
+  }
+  return names;
 }

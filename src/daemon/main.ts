@@ -1,8 +1,9 @@
 // Composition root: the only place real adapters (netlink/ipvsadm, winston, chokidar, clock) are built.
+import { openSync, writeSync } from 'node:fs';
 import { systemClock } from '../clock.js';
 import { runShell } from '../alerts/exec.js';
-import { FakeIpvs, createIpvs } from '../ipvs/index.js';
-import type { Ipvs } from '../ipvs/index.js';
+import { FakeIpvs, createIpvs, formatOp } from '../ipvs/index.js';
+import type { FakeCall, Ipvs } from '../ipvs/index.js';
 import { LdLogger, logTargetFor, msg } from '../log/index.js';
 import type { ForegroundRequest } from './commands.js';
 import { Daemon } from './daemon.js';
@@ -20,9 +21,28 @@ import { AlertSender } from '../alerts/email.js';
  */
 export async function chooseIpvs(env: NodeJS.ProcessEnv = process.env): Promise<Ipvs> {
   const kind = env.LDIRD_IPVS ?? 'auto';
-  if (kind === 'fake') return new FakeIpvs();
+  if (kind === 'fake') {
+    const file = env.LDIRD_FAKE_RECORD;
+    return file ? recordingFake(file) : new FakeIpvs();
+  }
   if (kind !== 'netlink' && kind !== 'ipvsadm' && kind !== 'auto') throw new LdirdError('USAGE', `LDIRD_IPVS=${kind}: want auto, netlink, ipvsadm or fake`);
   return createIpvs(kind);
+}
+
+/**
+ * A fake that appends every successful call to `file` as the benchmark's recording ipvsadm does
+ * ("<epoch seconds> <ipvsadm argv>", reads as "-S -n"), so the bench measures the daemon, not a stand-in.
+ */
+export function recordingFake(file: string): FakeIpvs {
+  const fd = openSync(file, 'a');
+  const onCall = (c: FakeCall): void => {
+    if (c.error !== undefined) return;
+    const t = (performance.timeOrigin + performance.now()) / 1000;
+    // Synchronous so the stamp is the instant of the write and nothing is lost on exit.
+    writeSync(fd, `${t.toFixed(6)} ${c.op.op === 'snapshot' ? '-S -n' : formatOp(c.op)}\n`);
+  };
+  // The descriptor lives as long as the process: the daemon uses one backend for its whole life.
+  return new FakeIpvs({ onCall });
 }
 
 const STOP_SIGNALS = ['SIGTERM', 'SIGINT', 'SIGQUIT'] as const;

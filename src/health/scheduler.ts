@@ -130,6 +130,10 @@ interface JobState {
 
 const DEFAULT_MAX_IN_FLIGHT = 256;
 
+// abort() without a reason builds a DOMException with a stack trace for every check; after the verdict
+// nobody reads the reason, so one shared value is enough (it only tells the check's sockets to close).
+const SETTLED = Object.freeze(Object.assign(new Error('check settled'), { name: 'AbortError' }));
+
 /**
  * Checks every real of a config on its own period and reports up/down transitions.
  * Starts checking on construction; update() swaps the config keeping unchanged reals' state;
@@ -137,6 +141,8 @@ const DEFAULT_MAX_IN_FLIGHT = 256;
  */
 export class HealthScheduler {
   private readonly states = new Map<string, JobState>();
+  /** (virtual, real) pair → the jobs checking it: lookup() runs once per real per reconcile pass, so it must not scan. */
+  private byMember = new Map<string, JobState[]>();
   private readonly queue: JobState[] = [];
   private inFlight = 0;
   private stopped = false;
@@ -180,10 +186,9 @@ export class HealthScheduler {
 
   /** Checked state of one real in one virtual; undefined while unchecked (a bound function, safe to pass around). */
   readonly lookup = (virtualKey: string, realKey: string): 'up' | 'down' | undefined => {
-    for (const s of this.states.values()) {
-      if (s.health.state === 'unknown') continue;
-      if (s.job.members.some((m) => m.virtualKey === virtualKey && m.realKey === realKey)) return s.health.state;
-    }
+    const list = this.byMember.get(`${virtualKey} ${realKey}`);
+    if (list === undefined) return undefined;
+    for (const s of list) if (s.health.state !== 'unknown') return s.health.state;
     return undefined;
   };
 
@@ -228,6 +233,16 @@ export class HealthScheduler {
         this.states.delete(id);
       }
     }
+    const byMember = new Map<string, JobState[]>();
+    for (const s of this.states.values()) {
+      for (const m of s.job.members) {
+        const k = memberKey(m);
+        const list = byMember.get(k);
+        if (list) list.push(s);
+        else byMember.set(k, [s]);
+      }
+    }
+    this.byMember = byMember;
     this.stagger(fresh);
   }
 
@@ -285,7 +300,7 @@ export class HealthScheduler {
       if (settled) return;
       settled = true;
       hard.cancel();
-      abort.abort();
+      abort.abort(SETTLED);
       s.running = undefined;
       this.inFlight--;
       if (outcome !== undefined && !this.stopped && !s.removed) {

@@ -40,6 +40,8 @@ export interface FakeIpvsOptions {
   readonly pes?: readonly string[];
   /** Fake probe() failing as a kernel without IPVS would. */
   readonly unavailable?: boolean;
+  /** Called with every call as it happens (recording for benchmarks: LDIRD_FAKE_RECORD). */
+  readonly onCall?: (call: FakeCall) => void;
 }
 
 interface FakeDest {
@@ -97,8 +99,10 @@ export class FakeIpvs implements Ipvs {
   private readonly faults: { errno: IpvsErrno; op?: string; left: number }[] = [];
   private readonly unavailable: boolean;
   private closed = false;
+  private readonly onCall: ((call: FakeCall) => void) | undefined;
 
   constructor(opts: FakeIpvsOptions = {}) {
+    this.onCall = opts.onCall;
     this.schedulers = new Set(opts.schedulers ?? KERNEL_SCHEDULERS);
     this.pes = new Set(opts.pes ?? KERNEL_PES);
     this.unavailable = opts.unavailable ?? false;
@@ -236,8 +240,12 @@ export class FakeIpvs implements Ipvs {
       }
       fn();
       this.calls.push({ op });
+      this.onCall?.({ op });
     } catch (err) {
-      if (err instanceof IpvsError) this.calls.push({ op, error: err.errno });
+      if (err instanceof IpvsError) {
+        this.calls.push({ op, error: err.errno });
+        this.onCall?.({ op, error: err.errno });
+      }
       throw err;
     }
   }

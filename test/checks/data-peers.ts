@@ -10,6 +10,13 @@ export function specFor(over: Partial<CheckSpec> & Pick<CheckSpec, 'host' | 'por
   return makeSpec(over.host, over.port, { vip: '127.0.0.1', request: '/', checkTimeoutMs: 3000, negotiateTimeoutMs: 3000, ...over });
 }
 
+/** Awaits a check and expects it down with a reason matching `reason`. */
+export async function expectDown(result: Promise<CheckResult>, reason: RegExp): Promise<void> {
+  const r = await result;
+  expect(r.ok).toBe(false);
+  expect(!r.ok && r.reason).toMatch(reason);
+}
+
 /** A hostile test peer that counts the sockets still open to it. */
 export interface CountedPeer {
   readonly port: number;
@@ -19,19 +26,20 @@ export interface CountedPeer {
 
 /**
  * Runs `run(peer.port)` and expects down (with a reason matching `reason`, within `withinMs` when given), then that
- * the check closed its socket to the peer; closes the peer afterwards.
+ * the check closed its socket to the peer within `closedWithinMs` (default 100); closes the peer afterwards.
  */
 export async function expectDownAndClosed(
   peer: CountedPeer,
   run: (port: number) => Promise<CheckResult>,
-  opts: { readonly reason?: RegExp; readonly withinMs?: number } = {},
+  opts: { readonly reason?: RegExp; readonly withinMs?: number; readonly closedWithinMs?: number } = {},
 ): Promise<void> {
   const t0 = Date.now();
   const r = await run(peer.port);
   expect(r.ok).toBe(false);
   if (opts.reason !== undefined) expect(!r.ok && r.reason).toMatch(opts.reason);
   if (opts.withinMs !== undefined) expect(Date.now() - t0).toBeLessThan(opts.withinMs);
-  await pause(100); // lets the kernel deliver the FIN to the peer
+  // At least one pause lets the kernel deliver the FIN to the peer.
+  for (let waited = 0; waited < (opts.closedWithinMs ?? 100) && (waited === 0 || peer.open() > 0); waited += 100) await pause(100);
   expect(peer.open()).toBe(0);
   await peer.close();
 }

@@ -148,6 +148,10 @@ describe.each(hosts)('https against nginx on %s', (host) => {
     const r = await https(makeSpec(host, tlsPort, { url: url(host, tlsPort, '/sni', 'https'), virtualHost: 'www.example.test', receive: '^sni=www\\.example\\.test$' }), never());
     expect(r).toEqual({ ok: true, message: '200 OK' });
   });
+  test('a virtualhost with a port sends only its name as SNI', async () => {
+    const r = await https(makeSpec(host, tlsPort, { url: url(host, tlsPort, '/sni', 'https'), virtualHost: `www.example.test:${tlsPort}`, receive: '^sni=www\\.example\\.test$' }), never());
+    expect(r).toEqual({ ok: true, message: '200 OK' });
+  });
   test('no SNI is sent without virtualhost', async () => {
     const r = await https(makeSpec(host, tlsPort, { url: url(host, tlsPort, '/sni', 'https'), receive: 'sni=www' }), never());
     expect(r.ok).toBe(false);

@@ -37,6 +37,33 @@ describe('the single-buffer writer matches the per-attribute encoding', () => {
     const got = codec.encodeDestFast(C.IPVS_CMD_NEW_DEST, 0x22, 9, svcKey, { af: 'inet', addr: '198.51.100.7', port: 8080, fwd: 'route', weight: 100, uThresh: 0, lThresh: 0 });
     expect(got.subarray(4).toString('hex')).toBe(readHex('new-dest-request').subarray(4).toString('hex').replace(/^2200050002/, '2200050009'));
   });
+
+  // Guards the growth path of the writer (a write into the buffer it just replaced once threw RangeError on IPv6 dests).
+  it('gives the same bytes as the per-attribute path for every family, service kind and forwarding method', () => {
+    const v4 = fc.tuple(fc.nat(255), fc.nat(255), fc.nat(255), fc.nat(255)).map((p) => p.join('.'));
+    const svc: fc.Arbitrary<ServiceKey> = fc.oneof(
+      fc.record({ kind: fc.constant('addr' as const), af: fc.constant('inet' as const), protocol: fc.constantFrom('tcp' as const, 'udp' as const, 'sctp' as const), addr: v4, port: fc.nat(65535) }),
+      fc.record({ kind: fc.constant('addr' as const), af: fc.constant('inet6' as const), protocol: fc.constantFrom('tcp' as const, 'udp' as const, 'sctp' as const), addr: fc.ipV6(), port: fc.nat(65535) }),
+      fc.record({ kind: fc.constant('fwmark' as const), af: fc.constantFrom('inet' as const, 'inet6' as const), fwmark: fc.integer({ min: 1, max: 0xffffffff }) }),
+    );
+    const dest: fc.Arbitrary<DestSpec> = fc.record({
+      af: fc.constantFrom('inet' as const, 'inet6' as const),
+      addr: fc.constant(''),
+      port: fc.nat(65535),
+      fwd: fc.constantFrom('masq' as const, 'local' as const, 'tunnel' as const, 'route' as const, 'bypass' as const),
+      weight: fc.nat(0x7fffffff),
+      uThresh: fc.nat(0xffffffff),
+      lThresh: fc.nat(0xffffffff),
+    });
+    fc.assert(
+      fc.property(svc, dest, v4, fc.ipV6(), fc.constantFrom(C.IPVS_CMD_NEW_DEST, C.IPVS_CMD_SET_DEST), (s, d0, a4, a6, cmd) => {
+        const d: DestSpec = { ...d0, addr: d0.af === 'inet' ? a4 : a6 };
+        const wirePort = s.kind === 'addr' && (d.fwd === 'route' || d.fwd === 'tunnel') ? s.port : d.port;
+        const reference = codec.encodeSetDest(cmd, 0x22, 9, s, { ...d, port: wirePort });
+        expect(codec.encodeDestFast(cmd, 0x22, 9, s, d).toString('hex')).toBe(reference.toString('hex'));
+      }),
+    );
+  });
 });
 
 describe('the codec decodes kernel-shaped replies', () => {
