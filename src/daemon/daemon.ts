@@ -92,6 +92,9 @@ export class Daemon {
       clock: opts.clock,
       health: (sk, id) => lookup(sk, id),
       runCommand: opts.runCommand,
+      // A transition reaches IPVS within 25 ms (detection time counts against checkinterval + checktimeout);
+      // the runner stretches the gap to twice a slow pass's duration, so bursts still coalesce at a bounded cost.
+      minIntervalMs: 25,
       resyncMs: opts.resyncMs ?? config.global.checkInterval * 1000,
       onEvents: (events) => {
         if (ref.d) opts.onEvents?.(events, ref.d.phase, ref.d.holder.config);

@@ -2,7 +2,7 @@
 import type { Clock } from '../clock.js';
 import { getChecker, preloadCheckers } from '../checks/index.js';
 import type { CheckName, Checker, CheckSpec } from '../checks/index.js';
-import { HealthScheduler, planChecks, virtualKeyOf } from '../health/index.js';
+import { HealthScheduler, jobKind, planChecks, virtualKeyOf } from '../health/index.js';
 import type { CheckJob, ReverseLookup } from '../health/index.js';
 import { appendMonitor, monitorLine } from '../alerts/monitor.js';
 import type { Logger } from '../log/types.js';
@@ -66,7 +66,7 @@ export function schedulerHealthFactory(o: HealthAdapterOptions): HealthFactory {
   return (config, onTransition) => {
     const tap = new MonitorTap(o);
     tap.update(config);
-    if (!o.checkers) void preloadCheckers(checkNames(config, o.hostname));
+    if (!o.checkers) void preloadCheckers(checkNames(config));
     const registry = o.checkers ?? getChecker;
     const scheduler = new HealthScheduler(config, {
       clock: o.clock,
@@ -81,7 +81,7 @@ export function schedulerHealthFactory(o: HealthAdapterOptions): HealthFactory {
       lookup: scheduler.lookup,
       update: (c) => {
         tap.update(c);
-        if (!o.checkers) void preloadCheckers(checkNames(c, o.hostname));
+        if (!o.checkers) void preloadCheckers(checkNames(c));
         scheduler.update(c);
       },
       stop: () => scheduler.stop(),
@@ -89,12 +89,13 @@ export function schedulerHealthFactory(o: HealthAdapterOptions): HealthFactory {
   };
 }
 
-/** The checks a config runs (their modules are imported before the first checks are due). */
-function checkNames(config: Config, hostname: string): Set<CheckName> {
+/** The checks a config runs (their modules are imported before the first checks are due); one look per virtual. */
+function checkNames(config: Config): Set<CheckName> {
   const names = new Set<CheckName>();
-  for (const job of planChecks(config, { hostname })) {
-    if (job.kind.type === 'single') names.add(job.kind.name);
-    else names.add(job.kind.negotiate).add(job.kind.connect);
+  for (const v of config.virtuals) {
+    const k = jobKind(v);
+    if (k.type === 'single') names.add(k.name);
+    else names.add(k.negotiate).add(k.connect);
   }
   return names;
 }

@@ -1,5 +1,6 @@
 // Composition root: the only place real adapters (netlink/ipvsadm, winston, chokidar, clock) are built.
 import { openSync, writeSync } from 'node:fs';
+import v8 from 'node:v8';
 import { systemClock } from '../clock.js';
 import { runShell } from '../alerts/exec.js';
 import { FakeIpvs, createIpvs, formatOp } from '../ipvs/index.js';
@@ -52,6 +53,10 @@ const STOP_SIGNALS = ['SIGTERM', 'SIGINT', 'SIGQUIT'] as const;
  * HUP reloads, TERM/INT/QUIT stop gracefully (cleanstop), then the pid file is removed.
  */
 export async function runForeground(req: ForegroundRequest): Promise<number> {
+  // Every check leaves short-lived garbage; V8's default lets the old space grow to 2-4x the live set
+  // before collecting (300 MB at 10,000 reals for ~40 MB live). 20 % headroom keeps RSS near the live set
+  // for ~10 % more CPU. Read by V8 at each GC, so setting it here, before the config loads, is in time.
+  v8.setFlagsFromString(`--heap-growing-percent=${process.env.LDIRD_HEAP_GROWING_PERCENT ?? '20'}`);
   const clock = systemClock;
   const logger = new LdLogger({
     cfgName: req.cfgName,

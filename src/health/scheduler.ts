@@ -69,7 +69,12 @@ export interface HealthSchedulerOptions {
   readonly onCheck?: (e: CheckEvent) => void;
   /** Most checks running at once (default 256); more wait their turn in due order. */
   readonly maxInFlight?: number;
-  /** First runs are spread over min(staggerMs, checkinterval) so they do not all start at once (default 1000). */
+  /**
+   * First runs are spread over min(staggerMs, checkinterval) so they do not all start at once. Default: as
+   * long as starting them at FIRST_RUNS_PER_SECOND takes, at most the checkinterval: small configs are all
+   * checked at once, 10,000 reals are spread over the whole interval (bunched into one second they saturate
+   * the event loop, and late timers then fail healthy reals). Later runs keep their phase.
+   */
   readonly staggerMs?: number;
   /** Extra time past a check's own budget before the scheduler aborts it (default 1000 ms). */
   readonly graceMs?: number;
@@ -129,6 +134,8 @@ interface JobState {
 }
 
 const DEFAULT_MAX_IN_FLIGHT = 256;
+/** Default pace of first runs (see staggerMs): about what one core sustains with room for the rest. */
+const FIRST_RUNS_PER_SECOND = 2000;
 
 // abort() without a reason builds a DOMException with a stack trace for every check; after the verdict
 // nobody reads the reason, so one shared value is enough (it only tells the check's sockets to close).
@@ -246,11 +253,11 @@ export class HealthScheduler {
     this.stagger(fresh);
   }
 
-  /** Spreads first runs evenly over min(staggerMs, interval). */
+  /** Spreads first runs evenly over min(staggerMs, interval); later runs keep their phase (lastStart + interval). */
   private stagger(fresh: readonly JobState[]): void {
     const n = fresh.length;
     fresh.forEach((s, i) => {
-      const spread = Math.min(this.opts.staggerMs ?? 1000, s.job.intervalMs);
+      const spread = Math.min(this.opts.staggerMs ?? (n * 1000) / FIRST_RUNS_PER_SECOND, s.job.intervalMs);
       this.schedule(s, n > 1 ? Math.floor((i * spread) / n) : 0);
     });
   }

@@ -175,9 +175,12 @@ export function planChecks(config: Config, opts: SpecOptions): CheckJob[] {
   const jobs = new Map<string, { job: CheckJob; members: JobMember[] }>();
   for (const v of config.virtuals) {
     const intervalS = config.global.fork ? (v.checkInterval ?? config.global.checkInterval) : config.global.checkInterval;
+    // Per virtual, not per real: a reload of 10,000 reals re-plans every job.
+    const virtualKey = virtualKeyOf(v);
+    const kind = jobKind(v);
     for (const r of v.reals) {
       const id = realCheckId(v, r);
-      const member: JobMember = { virtualKey: virtualKeyOf(v), realKey: realKeyOf(r), virtualId: v.id };
+      const member: JobMember = { virtualKey, realKey: realKeyOf(r), virtualId: v.id };
       const seen = jobs.get(id);
       if (seen) {
         if (!seen.members.some((m) => m.virtualKey === member.virtualKey && m.realKey === member.realKey)) seen.members.push(member);
@@ -189,7 +192,7 @@ export function planChecks(config: Config, opts: SpecOptions): CheckJob[] {
         job: {
           id,
           checkType: v.checkType,
-          kind: jobKind(v),
+          kind,
           spec: buildCheckSpec(config, v, r, opts),
           members,
           failureCount: v.failureCount,

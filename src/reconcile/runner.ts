@@ -6,7 +6,10 @@ export interface RunnerOptions {
   readonly clock: Clock;
   /** One reconcile pass; a rejection is reported to onError and retried by the next pass. */
   readonly pass: () => Promise<void>;
-  /** Minimum time between the starts of two passes (coalesces bursts of requests). */
+  /**
+   * Minimum time between the starts of two passes (coalesces bursts of requests); stretched to twice the
+   * last pass's duration, so passes over a huge table take at most half the event loop from the checks.
+   */
   readonly minIntervalMs: number;
   /** A pass runs at least this often even without requests (repairs drift behind our back). */
   readonly resyncMs: number;
@@ -22,6 +25,7 @@ export class Runner {
   private dirty = false;
   private stopped = true;
   private lastStart = -Infinity;
+  private lastDuration = 0;
   private timer: TimerHandle | undefined;
   private resyncTimer: TimerHandle | undefined;
   private idleWaiters: Array<() => void> = [];
@@ -43,7 +47,8 @@ export class Runner {
       return;
     }
     if (this.timer) return;
-    const wait = Math.max(0, this.lastStart + this.opts.minIntervalMs - this.opts.clock.now());
+    const gap = Math.max(this.opts.minIntervalMs, 2 * this.lastDuration);
+    const wait = Math.max(0, this.lastStart + gap - this.opts.clock.now());
     this.timer = this.opts.clock.setTimeout(() => {
       this.timer = undefined;
       void this.run();
@@ -85,6 +90,7 @@ export class Runner {
       this.opts.onError?.(err);
     } finally {
       this.running = false;
+      this.lastDuration = this.opts.clock.now() - this.lastStart;
     }
     if (this.stopped) {
       this.flushIdle();

@@ -68,7 +68,11 @@ describe('Runner', () => {
     await tick();
     clock.advance(0);
     await tick();
-    expect(starts).toEqual([0, 500]);
+    expect(starts).toHaveLength(1);
+    // The 500 ms pass stretches the gap between starts to 1000 ms (at most half the time in passes).
+    clock.advance(500);
+    await tick();
+    expect(starts).toEqual([0, 1000]);
     expect(maxActive).toBe(1);
     release();
     await tick();
@@ -115,5 +119,24 @@ describe('Runner', () => {
     await tick();
     expect(starts).toEqual([0]);
     expect(clock.pending()).toBe(0);
+  });
+  it('stretches the gap between pass starts to the last pass duration when that is longer than the minimum', async () => {
+    let release: () => void = () => undefined;
+    const { clock, runner, starts } = setup(() => new Promise<void>((r) => (release = r)));
+    runner.start();
+    clock.advance(0);
+    await tick();
+    clock.advance(300); // the first pass takes 300 ms
+    release();
+    await tick();
+    runner.request();
+    clock.advance(250); // the 100 ms minimum is long past, but a 300 ms pass asks for 600 ms between starts
+    await tick();
+    expect(starts).toEqual([0]);
+    clock.advance(50);
+    await tick();
+    expect(starts).toEqual([0, 600]);
+    release();
+    await runner.stop();
   });
 });
