@@ -3,11 +3,10 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import mysql from 'mysql2/promise';
 import { check } from '../../src/checks/mysql.js';
-import type { CheckSpec } from '../../src/checks/types.js';
-import { garbagePeer, silentPeer } from '../support/peers.js';
 import { startServer, type RunningServer } from '../support/process.js';
 import { tempDir } from '../support/tmp.js';
-import { expectDown, expectDownAndClosed, freePort, oversizedPeer, specFor } from './data-peers.js';
+import { freePort } from './data-peers.js';
+import { describeSqlContract } from './sql-contract.js';
 
 let peer: RunningServer;
 let port: number;
@@ -33,45 +32,12 @@ afterAll(async () => {
   dir.cleanup();
 });
 
-const good = { login: 'checker', passwd: 'pw', database: 'ldtest', request: '/SELECT x FROM t' };
-const run = (over: Partial<CheckSpec>, host = '127.0.0.1') =>
-  check(specFor({ host, port, ...good, ...over }), new AbortController().signal);
-
-describe('mysql check against MariaDB', () => {
-  test('a query returning a row is up', async () => {
-    await expect(run({})).resolves.toEqual({ ok: true, message: '1 row(s)' });
-  });
-
-  test('the check works over ::1', async () => {
-    await expect(run({}, '::1')).resolves.toMatchObject({ ok: true });
-  });
-
-  test.each([
-    ['a wrong password is down with the server refusal', { passwd: 'bad' }, /Access denied for user 'checker'/],
-    ['a query returning no rows is down', { request: '/SELECT x FROM empty' }, /expected at least one row, got none/],
-    ['a failing query is down without crashing (upstream dies on prepare errors)', { request: '/SELECT nosuch FROM t' }, /Unknown column/],
-    ['an unknown database is down', { database: 'nosuch' }, /nosuch/],
-    ['a missing login is down with upstream message', { login: '' }, /^Error: Must specify a login and request string/],
-    ['a missing request is down with upstream message', { request: '/' }, /^Error: Must specify a login and request string/],
-  ])('%s', (_name, over, reason) => expectDown(run(over), reason));
-});
-
-describe('mysql check against broken peers', () => {
-  test('a closed port is down with connection refused', async () => {
-    await expectDown(run({ port: await freePort() }), /connection refused/);
-  });
-
-  test('a silent server times out after negotiatetimeout (upstream waits forever) and the socket is closed', async () => {
-    await expectDownAndClosed(await silentPeer('127.0.0.1'), (p) => run({ port: p, negotiateTimeoutMs: 400 }), { withinMs: 2000 });
-  });
-
-  test('10 MB of junk is down promptly and the socket is closed', async () => {
-    await expectDownAndClosed(await garbagePeer('127.0.0.1'), (p) => run({ port: p }), { withinMs: 2500 });
-  });
-
-  test('a handshake packet announcing 16 MB is cut off at 1 MiB instead of being buffered', async () => {
-    await expectDownAndClosed(await oversizedPeer(Buffer.from([0xff, 0xff, 0xff, 0x00])), (p) => run({ port: p, negotiateTimeoutMs: 5000, checkTimeoutMs: 5000 }), {
-      reason: /larger than 1048576 bytes/,
-    });
-  });
+describeSqlContract(check, {
+  service: 'mysql',
+  server: 'MariaDB',
+  port: () => port,
+  wrongPassword: /Access denied for user 'checker'/,
+  unknownColumn: /Unknown column/,
+  unknownDatabase: /nosuch/,
+  oversized: { header: Buffer.from([0xff, 0xff, 0xff, 0x00]), what: 'a handshake packet announcing 16 MB' },
 });
