@@ -1,8 +1,7 @@
 // E-mail alerts end to end: the daemon quiesces a real and a real SMTP server on loopback (port 25) receives the mail.
 import { createServer as createHttp } from 'node:http';
 import type { Server as HttpServer } from 'node:http';
-import { createServer } from 'node:net';
-import type { AddressInfo, Server } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,47 +12,24 @@ import { MemoryLogger } from '../../src/log/index.js';
 import { Daemon } from '../../src/daemon/daemon.js';
 import { schedulerHealthFactory } from '../../src/daemon/health-adapter.js';
 import { makeParse } from '../../src/daemon/parse.js';
+import { startSmtpRecorder, type SmtpRecorder } from '../support/smtp.js';
 
 // smtp= takes a host only (port 25, as upstream's Net::SMTP use), so the server gets its own loopback address.
 const SMTP_HOST = '127.0.0.25';
 
 let dir: string;
-let smtp: Server;
+let smtp: SmtpRecorder;
 let web: HttpServer;
 let page = 'fake';
-const mails: string[] = [];
+let mails: string[] = [];
 let daemon: Daemon | undefined;
 let alerts: AlertSender;
 
 beforeAll(async () => {
   if (process.getuid?.() !== 0) return;
   dir = mkdtempSync(join(tmpdir(), 'ldird-alert-'));
-  smtp = createServer((sock) => {
-    let buf = '';
-    let inData = false;
-    let data = '';
-    sock.write('220 test\r\n');
-    sock.on('data', (c) => {
-      buf += c.toString();
-      let nl;
-      while ((nl = buf.indexOf('\r\n')) >= 0) {
-        const line = buf.slice(0, nl);
-        buf = buf.slice(nl + 2);
-        if (inData) {
-          if (line === '.') {
-            inData = false;
-            mails.push(data);
-            sock.write('250 ok\r\n');
-          } else data += `${line}\n`;
-        } else if (line === 'DATA') {
-          inData = true;
-          sock.write('354 go\r\n');
-        } else if (line === 'QUIT') sock.end('221 bye\r\n');
-        else sock.write('250 ok\r\n');
-      }
-    });
-  });
-  await new Promise<void>((res, rej) => smtp.once('error', rej).listen(25, SMTP_HOST, () => res()));
+  smtp = await startSmtpRecorder({ host: SMTP_HOST, port: 25 });
+  mails = smtp.messages;
   web = createHttp((_q, r) => r.end(page));
   await new Promise<void>((res) => web.listen(0, '127.0.0.2', () => res()));
   const port = (web.address() as AddressInfo).port;
@@ -81,7 +57,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await daemon?.stop('TERM');
   alerts?.stop();
-  smtp?.close();
+  smtp?.server.close();
   web?.close();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });

@@ -1,47 +1,11 @@
 // E-mail alerts: SMTP dialogue against a real server on loopback; status bits, servicename, resend frequency.
-import { createServer } from 'node:net';
-import type { AddressInfo, Server } from 'node:net';
 import { ManualClock } from '../../../src/clock.js';
 import { AlertSender, alertSubject } from '../../../src/alerts/email.js';
 import { sendSmtp } from '../../../src/alerts/smtp.js';
 import { MemoryLogger } from '../../../src/log/index.js';
 import type { Config, VirtualService } from '../../../src/model/config.js';
 import type { ReconcileEvent } from '../../../src/reconcile/index.js';
-
-/** A tiny SMTP server that records each session's commands and message. */
-function smtpServer(opts: { rejectRcpt?: boolean } = {}): Promise<{ server: Server; port: number; sessions: { cmds: string[]; data: string }[] }> {
-  const sessions: { cmds: string[]; data: string }[] = [];
-  const server = createServer((sock) => {
-    const s = { cmds: [] as string[], data: '' };
-    sessions.push(s);
-    let inData = false;
-    let buf = '';
-    sock.write('220 test ESMTP\r\n');
-    sock.on('data', (chunk) => {
-      buf += chunk.toString('utf8');
-      let nl;
-      while ((nl = buf.indexOf('\r\n')) >= 0) {
-        const line = buf.slice(0, nl);
-        buf = buf.slice(nl + 2);
-        if (inData) {
-          if (line === '.') {
-            inData = false;
-            sock.write('250 queued\r\n');
-          } else s.data += `${line}\n`;
-          continue;
-        }
-        s.cmds.push(line);
-        if (line === 'DATA') {
-          inData = true;
-          sock.write('354 go ahead\r\n');
-        } else if (line === 'QUIT') sock.end('221 bye\r\n');
-        else if (line.startsWith('RCPT') && opts.rejectRcpt) sock.write('550 no such user\r\n');
-        else sock.write('250 ok\r\n');
-      }
-    });
-  });
-  return new Promise((res) => server.listen(0, '127.0.0.1', () => res({ server, port: (server.address() as AddressInfo).port, sessions })));
-}
+import { startSmtpRecorder as smtpServer } from '../../support/smtp.js';
 
 describe('sendSmtp', () => {
   it('delivers a message with HELO, MAIL FROM, RCPT TO and DATA', async () => {
