@@ -4,5 +4,3 @@ export type { SaveDiagnostic, SaveParseResult, SaveFormatOptions } from './save-
 export { parseThresholdList } from './list-format.js';
 export type { ListedDest } from './list-format.js';
 export { opArgs, formatOp, serviceKeyArgs, serviceAttrArgs, destKeyArgs, destAttrArgs, defaultNetmask, schedFlagNames } from './args.js';
-export { parseIp, formatIp, canonicalIp, prefixToMask4, mask4ToPrefix } from './addr.js';
-export type { IpBytes } from './addr.js';

@@ -1,6 +1,6 @@
 // Rules every backend applies before talking to IPVS, so all three see the same request:
 // ipvsadm's destination-port rewrite, canonical addresses, and the kernel's flag bits.
-import { canonicalIp, parseIp } from '../../parsers/ipvsadm/index.js';
+import { canonicalIp, parseIp } from '../net/ip.js';
 import type { DestKey, DestSpec, ServiceKey, ServiceSpec } from '../model/ipvs.js';
 import { SVC_FLAG } from '../model/ipvs.js';
 import { IpvsError } from './types.js';
