@@ -1,6 +1,7 @@
 // Shared socket helpers for checks: dial (TCP/TLS), bounded line reading, UDP exchange, timeouts, reasons.
 import { createSocket, type RemoteInfo } from 'node:dgram';
 import { isIPv6 } from 'node:net';
+import { hostPort } from '../model/keys.js';
 import net from 'node:net';
 import tls from 'node:tls';
 import type { CheckResult, CheckSpec } from './types.js';
@@ -36,11 +37,6 @@ export function up(message?: string): CheckResult {
 /** A down result. */
 export function down(reason: string): CheckResult {
   return { ok: false, reason };
-}
-
-/** `host:port`, bracketing IPv6 literals as URLs and ldirectord's logs do. */
-export function hostPort(host: string, port: number): string {
-  return `${isIPv6(host) ? `[${host}]` : host}:${port}`;
 }
 
 /** Quote peer text for a reason: trimmed, control characters escaped, at most `max` characters. */

@@ -18,7 +18,7 @@ export type DaemonPhase = 'starting' | 'running' | 'stopping' | 'reloading';
 export interface HealthTransition {
   /** serviceKey() string of the virtual. */
   readonly svcKey: string;
-  /** realHealthId() of the real. */
+  /** realKey() of the real (src/model/keys.ts). */
   readonly realId: string;
   readonly state: 'up' | 'down';
   readonly reason?: string;

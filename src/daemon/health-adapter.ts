@@ -2,7 +2,8 @@
 import type { Clock } from '../clock.js';
 import { getChecker, preloadCheckers } from '../checks/index.js';
 import type { CheckName, Checker, CheckSpec } from '../checks/index.js';
-import { HealthScheduler, jobKind, planChecks, virtualKeyOf } from '../health/index.js';
+import { HealthScheduler, jobKind, planChecks } from '../health/index.js';
+import { virtualKey } from '../model/keys.js';
 import type { CheckJob, ReverseLookup } from '../health/index.js';
 import { appendMonitor, monitorLine } from '../alerts/monitor.js';
 import type { Logger } from '../log/types.js';
@@ -36,7 +37,7 @@ class MonitorTap {
   constructor(private readonly o: HealthAdapterOptions) {}
 
   update(config: Config): void {
-    const files = new Map(config.virtuals.flatMap((v) => (v.monitorFile ? [[virtualKeyOf(v), v.monitorFile] as const] : [])));
+    const files = new Map(config.virtuals.flatMap((v) => (v.monitorFile ? [[virtualKey(v), v.monitorFile] as const] : [])));
     this.bySpec.clear();
     if (files.size === 0) return;
     for (const job of planChecks(config, { hostname: this.o.hostname })) {

@@ -11,4 +11,4 @@ export { Runner } from './runner.js';
 export type { RunnerOptions } from './runner.js';
 export { Reconciler, fallbackArgs } from './reconciler.js';
 export type { ReconcilerDeps } from './reconciler.js';
-export { targetsFromConfig, serviceSpecOf, serviceKeyOf, realHealthId, netmaskPrefix } from './targets.js';
+export { targetsFromConfig, serviceSpecOf, netmaskPrefix } from './targets.js';

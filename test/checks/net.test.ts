@@ -1,6 +1,7 @@
 // The shared dialogue helpers: line reading across split packets, numeric replies, Perl-style matching, reason text.
 import net from 'node:net';
-import { CheckFailure, compileReceive, describeError, dial, hostPort, perlMatch, quote, readCodedReply } from '../../src/checks/net.js';
+import { CheckFailure, compileReceive, describeError, dial, perlMatch, quote, readCodedReply } from '../../src/checks/net.js';
+import { hostPort } from '../../src/model/keys.js';
 import { never } from '../support/spec.js';
 
 /** A peer that writes `parts` with small pauses, so the reader sees them in separate packets. */
