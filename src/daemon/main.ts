@@ -2,19 +2,19 @@
 import { openSync, writeSync } from 'node:fs';
 import v8 from 'node:v8';
 import { systemClock } from '../clock.js';
-import { runShell } from '../alerts/exec.js';
+import { runShell } from './hooks/exec.js';
 import { FakeIpvs, createIpvs, formatOp } from '../ipvs/index.js';
 import type { FakeCall, Ipvs } from '../ipvs/index.js';
 import { LdLogger, logTargetFor, msg } from '../log/index.js';
 import type { ForegroundRequest } from './commands.js';
 import { Daemon } from './daemon.js';
-import { schedulerHealthFactory } from './health-adapter.js';
+import { schedulerHealthFactory } from './health.js';
 import { makeParse } from './parse.js';
 import { directorHostname } from '../config/load.js';
 import { CONFIG_ENV, removeOwnPidFile, writePidFile } from './pidfile.js';
 import { DAEMON_ENV } from './daemonize.js';
 import { LdirdError, isLdirdError } from '../errors.js';
-import { AlertSender } from '../alerts/email.js';
+import { AlertSender } from './hooks/email.js';
 
 /**
  * The IPVS backend: LDIRD_IPVS=auto (default: netlink, else ipvsadm) | netlink | ipvsadm | fake

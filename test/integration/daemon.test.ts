@@ -6,11 +6,11 @@ import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { systemClock } from '../../src/clock.js';
-import { runShell } from '../../src/alerts/exec.js';
+import { runShell } from '../../src/daemon/hooks/exec.js';
 import { FakeIpvs } from '../../src/ipvs/index.js';
 import { LdLogger } from '../../src/log/index.js';
 import { Daemon } from '../../src/daemon/daemon.js';
-import { schedulerHealthFactory } from '../../src/daemon/health-adapter.js';
+import { schedulerHealthFactory } from '../../src/daemon/health.js';
 import { makeParse } from '../../src/daemon/parse.js';
 
 interface Real {
