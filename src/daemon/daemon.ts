@@ -1,7 +1,7 @@
 // The running daemon, in-process: config holder, health, reconciler, watcher, reload and stop.
 import type { Clock } from '../clock.js';
 import { ConfigHolder } from '../config/reload.js';
-import type { ParseFn, ReloadResult } from '../config/reload.js';
+import type { InitialConfig, ParseFn, ReloadResult } from '../config/reload.js';
 import { ConfigWatcher } from '../config/watcher.js';
 import type { Ipvs } from '../ipvs/types.js';
 import type { Logger } from '../log/types.js';
@@ -37,6 +37,8 @@ export interface DaemonOptions {
   readonly logger: Logger;
   readonly clock: Clock;
   readonly parse: ParseFn;
+  /** The config the command line already parsed (start parses once); absent: read configPath. */
+  readonly initial?: InitialConfig;
   readonly health: HealthFactory;
   /** Runs a shell command line (fallbackcommand, callback). */
   readonly runCommand: (command: string) => Promise<number>;
@@ -70,7 +72,7 @@ export class Daemon {
 
   /** Loads the config and starts checks, reconciler and watcher; throws CONFIG_INVALID on a bad config. */
   static async start(opts: DaemonOptions): Promise<Daemon> {
-    const loaded = await ConfigHolder.load(opts.configPath, opts.parse);
+    const loaded = await ConfigHolder.load(opts.configPath, opts.parse, opts.initial);
     if (!('holder' in loaded)) {
       for (const e of loaded.errors) opts.logger.log(e);
       throw new LdirdError('CONFIG_INVALID', loaded.errors.join('\n'));

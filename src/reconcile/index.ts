@@ -3,7 +3,7 @@ export { desiredState } from './desired.js';
 export type { DesiredState, DesiredService, Health, HealthLookup, RealTarget, VirtualTarget, FallbackTarget } from './desired.js';
 export { plan } from './plan.js';
 export type { PlanOptions, RetiredService } from './plan.js';
-export { eventMessage, formatOperation, formatServiceKey } from './operations.js';
+export { eventMessage, formatOperation, formatServiceKey } from './messages.js';
 export type { PlannedOp, ReconcileEvent } from './operations.js';
 export { apply } from './apply.js';
 export type { ApplyReport } from './apply.js';

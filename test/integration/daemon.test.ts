@@ -11,7 +11,7 @@ import { FakeIpvs } from '../../src/ipvs/index.js';
 import { LdLogger } from '../../src/log/index.js';
 import { Daemon } from '../../src/daemon/daemon.js';
 import { schedulerHealthFactory } from '../../src/daemon/health.js';
-import { makeParse } from '../../src/daemon/parse.js';
+import { makeParse } from '../../src/config/load.js';
 
 interface Real {
   server: Server;

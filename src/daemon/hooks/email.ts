@@ -5,7 +5,7 @@ import type { Clock, TimerHandle } from '../../clock.js';
 import type { Logger } from '../../log/types.js';
 import { msg } from '../../log/messages.js';
 import type { Config, VirtualService } from '../../model/config.js';
-import { eventMessage } from '../../reconcile/operations.js';
+import { eventMessage } from '../../reconcile/messages.js';
 import type { ReconcileEvent } from '../../reconcile/operations.js';
 import { sendSmtp } from './smtp.js';
 

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigHolder } from '../../../src/config/reload.js';
-import { makeParse } from '../../../src/daemon/parse.js';
+import { makeParse } from '../../../src/config/load.js';
 import { staticResolver } from '../../../parsers/ldirectord-cf/index.js';
 
 const parse = makeParse(staticResolver({ services: { http: 80 } }));
