@@ -1,6 +1,6 @@
 // checktype=external and external-perl: run checkcommand with upstream's argv (vip vport rip rport), no shell.
 import { describeOutcome, runChild } from './child.js';
-import { down, up } from './net.js';
+import { down, up } from './result.js';
 import { bracketed, hostPort } from '../model/keys.js';
 import type { Checker, CheckSpec } from './types.js';
 

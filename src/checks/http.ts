@@ -4,9 +4,8 @@
 // got cost ~1 ms CPU per check (≤1,000 checks/s per core), node:http 0.12–0.4 ms, this client much less;
 // the 5,000 checks/s target rules got out (figures: bench/checks.ts and the issue-4 report).
 import { isIP } from 'node:net';
-import {
-  CheckFailure, compileReceive, describeError, dial, down, MAX_REPLY_BYTES, perlMatch, quote, up, withTimeout, type Conn,
-} from './net.js';
+import { CheckFailure, compileReceive, describeError, down, MAX_REPLY_BYTES, perlMatch, quote, up, withTimeout } from './result.js';
+import { dial, type Conn } from './tcp.js';
 import { bracketed, hostPort } from '../model/keys.js';
 import type { Checker, CheckResult, CheckSpec } from './types.js';
 

@@ -2,7 +2,7 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import { Client } from 'ldapts';
-import { MAX_REPLY_BYTES, compileReceive, describeError, quote, withTimeout } from './net.js';
+import { MAX_REPLY_BYTES, compileReceive, describeError, quote, withTimeout } from './result.js';
 import { hostPort } from '../model/keys.js';
 import type { Checker, CheckResult, CheckSpec } from './types.js';
 

@@ -1,6 +1,8 @@
 // service=sip: send upstream's OPTIONS request over the virtual's protocol (udp or tcp); up on "SIP/2.0 200 OK".
 import { randomBytes } from 'node:crypto';
-import { describeError, dialogue, down, quote, udpExchange, up } from './net.js';
+import { describeError, down, quote, up } from './result.js';
+import { dialogue } from './tcp.js';
+import { udpExchange } from './udp.js';
 import { bracketed, hostPort } from '../model/keys.js';
 import type { Checker, CheckSpec } from './types.js';
 
