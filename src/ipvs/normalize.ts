@@ -3,6 +3,7 @@
 import { canonicalIp, parseIp } from '../net/ip.js';
 import type { DestKey, DestSpec, ServiceKey, ServiceSpec } from '../model/ipvs.js';
 import { SVC_FLAG } from '../model/ipvs.js';
+import { kernelPort } from '../model/keys.js';
 import { IpvsError } from './types.js';
 
 /** IP_VS_SVC_F_PERSISTENT: derived from timeout > 0, never taken from the caller's flags. */
@@ -85,6 +86,6 @@ export function normalizeDestSpec(svc: ServiceKey, dest: DestSpec): DestSpec {
   if (!Number.isInteger(uThresh) || uThresh < 0 || uThresh > 0xffffffff) throw bad(`uThresh ${uThresh}`);
   if (!Number.isInteger(lThresh) || lThresh < 0 || lThresh > 0xffffffff) throw bad(`lThresh ${lThresh}`);
   if (!Number.isInteger(weight)) throw bad(`weight ${weight}`);
-  const port = svc.kind === 'addr' && (fwd === 'route' || fwd === 'tunnel') ? svc.port : dest.port;
+  const port = kernelPort(svc, fwd, dest.port);
   return { af: dest.af, addr, port, fwd, weight, uThresh, lThresh };
 }

@@ -43,11 +43,11 @@ export function realKey(r: Pick<RealServer, 'address' | 'port'>): string {
 
 /**
  * The port IPVS stores for a destination: for gate (route) and ipip (tunnel) reals of address
- * services the virtual's port (ipvsadm rewrites it and so does the kernel), else the real's own.
+ * services the virtual's port (ipvsadm's rule: only DROUTE and TUNNEL), else the real's own.
  * Comparing with the configured port made upstream purge and re-add such reals (spec §7.2 item 17).
  */
 export function kernelPort(svc: ServiceKey, fwd: ForwardMethod, port: number): number {
-  return svc.kind === 'addr' && fwd !== 'masq' ? svc.port : port;
+  return svc.kind === 'addr' && (fwd === 'route' || fwd === 'tunnel') ? svc.port : port;
 }
 
 const PORT_TO_SERVICE: ReadonlyMap<number, ServiceName> = new Map<number, ServiceName>([

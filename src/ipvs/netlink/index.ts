@@ -1,5 +1,5 @@
 // NetlinkIpvs: the Ipvs interface over the kernel's "IPVS" generic-netlink family.
-import { compareDests, compareServices } from '../../../parsers/ipvsadm/index.js';
+import { compareDests, compareServices } from '../../model/order.js';
 import type { DestKey, DestSpec, IpvsOp, IpvsService, IpvsState, ServiceKey, ServiceSpec } from '../../model/ipvs.js';
 import { normalizeDestKey, normalizeDestSpec, normalizeServiceKey, normalizeServiceSpec } from '../normalize.js';
 import { IpvsError } from '../types.js';
