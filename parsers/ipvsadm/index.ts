@@ -6,3 +6,4 @@ export type { ListedDest } from './list-format.js';
 export { opArgs, formatOp, serviceKeyArgs, serviceAttrArgs, destKeyArgs, destAttrArgs, defaultNetmask, schedFlagNames } from './args.js';
 export { parseIp, formatIp, canonicalIp, prefixToMask4, mask4ToPrefix } from './addr.js';
 export type { IpBytes } from './addr.js';
+export { startDaemonArgs, stopDaemonArgs, daemonParams, formatDaemonList, parseDaemonList } from './daemon-format.js';

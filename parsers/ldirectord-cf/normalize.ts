@@ -10,6 +10,7 @@ import { WS, perlTrue } from './lexer.js';
 import { GLOBAL_DIRECTIVES, VIRTUAL_DIRECTIVES, ALL_DIRECTIVE_NAMES, parseFallback, type Reporter } from './directives.js';
 import { initialGlobals, STATUS_BITS, type GState, type RawFallback, type VState } from './state.js';
 import { inetAton, intToIp, canonicalIPv6, isPlainQuad } from './addr.js';
+import { syncConfig } from './sync.js';
 
 /** Options of the normaliser, which parseConfig takes as they are (index.ts: ParseOptions). */
 export interface NormalizeOptions {
@@ -528,6 +529,7 @@ export async function normalize(raw: RawConfig, opts: NormalizeOptions): Promise
     }
   }
   const [fallback, fallback6] = await Promise.all([gfb, gfb6]);
+  const sync = syncConfig(g, globalLines, ctx.file, ctx);
   if (!g.fork) {
     for (const b of built) {
       const id = virtualId(b);
@@ -563,6 +565,7 @@ export async function normalize(raw: RawConfig, opts: NormalizeOptions): Promise
     cleanStop: g.cleanstop,
     ...(g.smtp !== undefined ? { smtp: g.smtp } : {}),
     ...(g.maintenancedir !== undefined ? { maintenanceDir: g.maintenancedir } : {}),
+    ...(sync !== undefined ? { sync } : {}),
     lines: { ...globalLines },
   };
   const virtuals = built.map((b) => buildVirtual(b, g, global, ctx.file));
