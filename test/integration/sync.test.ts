@@ -3,13 +3,11 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { systemClock } from '../../src/clock.js';
-import { Daemon } from '../../src/daemon/daemon.js';
-import { schedulerHealthFactory } from '../../src/daemon/health-adapter.js';
-import { makeParse } from '../../src/daemon/parse.js';
+import type { Daemon } from '../../src/daemon/daemon.js';
 import { FakeIpvs } from '../../src/ipvs/index.js';
 import { MemoryLogger } from '../../src/log/types.js';
 import type { SyncDaemon } from '../../src/model/ipvs.js';
+import { startTestDaemon } from '../support/daemon.js';
 
 const TABLE = '-A -t 10.0.0.1:80 -s wrr\n-a -t 10.0.0.1:80 -r 10.0.0.2:80 -g -w 1\n';
 
@@ -25,17 +23,7 @@ let daemon: Daemon | undefined;
 
 async function start(text: string): Promise<Daemon> {
   writeFileSync(cfg, text);
-  daemon = await Daemon.start({
-    configPath: cfg,
-    ipvs,
-    logger,
-    clock: systemClock,
-    parse: makeParse(),
-    runCommand: async () => 0,
-    health: schedulerHealthFactory({ clock: systemClock, logger, hostname: 'director' }),
-    watch: false,
-    resyncMs: 60_000,
-  });
+  daemon = await startTestDaemon({ configPath: cfg, ipvs, logger, resyncMs: 60_000 });
   return daemon;
 }
 

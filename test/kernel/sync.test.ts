@@ -6,12 +6,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { systemClock } from '../../src/clock.js';
-import { Daemon } from '../../src/daemon/daemon.js';
-import { schedulerHealthFactory } from '../../src/daemon/health-adapter.js';
-import { makeParse } from '../../src/daemon/parse.js';
 import { NetlinkIpvs } from '../../src/ipvs/index.js';
 import { MemoryLogger } from '../../src/log/types.js';
+import { startTestDaemon } from '../support/daemon.js';
 
 const run = promisify(execFile);
 const enabled = process.env.LDNG_KERNEL === '1';
@@ -28,17 +25,7 @@ async function withDaemon(configText: string, body: (logger: MemoryLogger) => Pr
   writeFileSync(cfg, configText);
   const ipvs = new NetlinkIpvs({ timeoutMs: 60_000 });
   const logger = new MemoryLogger();
-  const daemon = await Daemon.start({
-    configPath: cfg,
-    ipvs,
-    logger,
-    clock: systemClock,
-    parse: makeParse(),
-    runCommand: async () => 0,
-    health: schedulerHealthFactory({ clock: systemClock, logger, hostname: 'director' }),
-    watch: false,
-    resyncMs: 600_000,
-  });
+  const daemon = await startTestDaemon({ configPath: cfg, ipvs, logger, resyncMs: 600_000 });
   try {
     await body(logger);
   } finally {
@@ -81,6 +68,13 @@ if (enabled) {
         expect(await ipvsadm('-L', '--daemon')).toBe('');
       });
     }, timeoutMs);
+  });
+} else if (process.env.VM_GUEST === '1') {
+  // In the guest a lost LDNG_KERNEL must not turn this into "skipped, exit 0".
+  describe('syncdaemon= on the real kernel', () => {
+    it('runs: LDNG_KERNEL=1 is set in the guest', () => {
+      throw new Error('VM_GUEST=1 but LDNG_KERNEL is not "1": the sync daemon kernel tests would be skipped (run `make test-kernel`)');
+    });
   });
 } else {
   describe.skip('syncdaemon= on the real kernel (needs LDNG_KERNEL=1: run `make test-kernel`)', () => {

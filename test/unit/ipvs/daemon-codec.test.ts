@@ -2,6 +2,7 @@
 // from the encoder), and the decoding of a GET_DAEMON reply as a 6.1 kernel sends it.
 import { decodeDaemon, encodeDelDaemon, encodeDumpDaemons, encodeNewDaemon } from '../../../src/ipvs/netlink/daemon.js';
 import { decodeMessages } from '../../../src/ipvs/netlink/codec.js';
+import type { NlMessage } from '../../../src/ipvs/netlink/codec.js';
 import { IpvsError } from '../../../src/ipvs/index.js';
 
 const hex = (s: string): string => s.replace(/#.*$/gm, '').replace(/\s+/g, '');
@@ -47,7 +48,7 @@ describe('sync daemon requests', () => {
 });
 
 describe('GET_DAEMON replies', () => {
-  const reply = (nest: string): Buffer => {
+  const reply = (nest: string): NlMessage => {
     const body = hex(`09 01 0000 ${nest}`);
     const len = 16 + body.length / 2;
     return decodeMessages(Buffer.from(`${len.toString(16).padStart(2, '0')}000000 2200 0200 03000000 00000000 ${body}`.replace(/\s+/g, ''), 'hex'))[0]!;
