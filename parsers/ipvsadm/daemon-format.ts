@@ -1,7 +1,7 @@
 // ipvsadm's sync daemon commands (--start-daemon, --stop-daemon) and its `-L --daemon` listing:
 // "master sync daemon (mcast=eth0, syncid=7, maxlen=1472, group=224.0.0.81, port=8848, ttl=1)".
 import type { SyncDaemon, SyncState } from '../../src/model/ipvs.js';
-import { canonicalIp } from './addr.js';
+import { canonicalIp } from '../../src/net/ip.js';
 
 /** `--start-daemon master --mcast-interface eth0 --syncid 7 [--sync-maxlen N] [--mcast-group G] [--mcast-port P] [--mcast-ttl T]`. */
 export function startDaemonArgs(d: SyncDaemon): string[] {
@@ -26,11 +26,6 @@ export function daemonParams(d: SyncDaemon): string {
   if (d.port !== undefined) parts.push(`port=${d.port}`);
   if (d.ttl !== undefined) parts.push(`ttl=${d.ttl}`);
   return parts.join(', ');
-}
-
-/** `ipvsadm -L --daemon` output for a list of daemons (one line each). */
-export function formatDaemonList(daemons: readonly SyncDaemon[]): string {
-  return daemons.map((d) => `${d.state} sync daemon (${daemonParams(d)})\n`).join('');
 }
 
 const LINE_RE = /^(master|backup) sync daemon \((.*)\)\s*$/;

@@ -1,6 +1,7 @@
 // In-memory IPVS as strict as the kernel (ip_vs_ctl.c): same errnos in the same order of checks,
 // HASHED on live services, IPv6 netmask as a prefix length; dumps and loads `ipvsadm -S -n` text.
-import { compareDests, compareServices, formatOp, formatSave, parseIp, parseSave, startDaemonArgs, stopDaemonArgs } from '../../parsers/ipvsadm/index.js';
+import { compareDests, compareServices, formatOp, formatSave, parseSave, startDaemonArgs, stopDaemonArgs } from '../../parsers/ipvsadm/index.js';
+import { parseIp } from '../net/ip.js';
 import type { SaveFormatOptions } from '../../parsers/ipvsadm/index.js';
 import type { DestKey, DestSpec, IpvsDest, IpvsOp, IpvsService, IpvsState, ServiceKey, ServiceSpec, SyncDaemon, SyncState } from '../model/ipvs.js';
 import { SYNC_DEFAULTS } from '../model/ipvs.js';

@@ -2,12 +2,13 @@
 // replies (ip_vs_ctl.c ip_vs_genl_new_daemon / _del_daemon / _fill_daemon). Pure; no I/O.
 // STATE, SYNC_ID, SYNC_MAXLEN, MCAST_PORT and MCAST_TTL are host order (nla_get_u16 of the port,
 // which start_sync_thread then htons()es); MCAST_GROUP is the in_addr's raw bytes.
-import { formatIp, parseIp } from '../../../parsers/ipvsadm/index.js';
 import type { SyncDaemon, SyncState } from '../../model/ipvs.js';
+import { formatIp, parseIp } from '../../net/ip.js';
 import { IpvsError } from '../types.js';
-import { attr, attrNested, attrString, attrU16, attrU32, attrU8, decodeGenl, encodeRequest, parseAttrs } from './codec.js';
-import type { NlMessage } from './codec.js';
 import * as C from './constants.js';
+import { decodeGenl, parseAttrs } from './decode.js';
+import type { NlMessage } from './decode.js';
+import { NlWriter } from './writer.js';
 
 /** IP_VS_STATE_* (include/uapi/linux/ip_vs.h). */
 export const IP_VS_STATE_MASTER = 1;
@@ -39,30 +40,31 @@ function stateNum(state: SyncState): number {
  * SYNC_ID with EINVAL, and gives absent optional ones its defaults). Expects normalizeSyncDaemon().
  */
 export function encodeNewDaemon(family: number, seq: number, d: SyncDaemon): Buffer {
-  const a: Buffer[] = [];
-  if (d.state !== undefined) a.push(attrU32(IPVS_DAEMON_ATTR_STATE, stateNum(d.state)));
-  if (d.iface !== undefined) a.push(attrString(IPVS_DAEMON_ATTR_MCAST_IFN, d.iface));
-  if (d.syncid !== undefined) a.push(attrU32(IPVS_DAEMON_ATTR_SYNC_ID, d.syncid));
-  if (d.maxlen !== undefined) a.push(attrU16(IPVS_DAEMON_ATTR_SYNC_MAXLEN, d.maxlen));
-  if (d.group !== undefined) {
-    const ip = parseIp(d.group);
-    if (!ip) throw new IpvsError('EINVAL', `sync group ${d.group} is not an address`);
-    a.push(attr(ip.af === 'inet' ? IPVS_DAEMON_ATTR_MCAST_GROUP : IPVS_DAEMON_ATTR_MCAST_GROUP6, Buffer.from(ip.bytes)));
-  }
-  if (d.port !== undefined) a.push(attrU16(IPVS_DAEMON_ATTR_MCAST_PORT, d.port));
-  if (d.ttl !== undefined) a.push(attrU8(IPVS_DAEMON_ATTR_MCAST_TTL, d.ttl));
-  return encodeRequest({ family, flags: C.NLM_F_REQUEST | C.NLM_F_ACK, seq, cmd: C.IPVS_CMD_NEW_DAEMON, attrs: [attrNested(C.IPVS_CMD_ATTR_DAEMON, a)] });
+  const group = d.group !== undefined ? parseIp(d.group) : undefined;
+  if (d.group !== undefined && !group) throw new IpvsError('EINVAL', `sync group ${d.group} is not an address`);
+  const w = new NlWriter(family, C.NLM_F_REQUEST | C.NLM_F_ACK, seq, C.IPVS_CMD_NEW_DAEMON);
+  w.nested(C.IPVS_CMD_ATTR_DAEMON, () => {
+    if (d.state !== undefined) w.u32(IPVS_DAEMON_ATTR_STATE, stateNum(d.state));
+    if (d.iface !== undefined) w.str(IPVS_DAEMON_ATTR_MCAST_IFN, d.iface);
+    if (d.syncid !== undefined) w.u32(IPVS_DAEMON_ATTR_SYNC_ID, d.syncid);
+    if (d.maxlen !== undefined) w.u16(IPVS_DAEMON_ATTR_SYNC_MAXLEN, d.maxlen);
+    if (group) w.bytes(group.af === 'inet' ? IPVS_DAEMON_ATTR_MCAST_GROUP : IPVS_DAEMON_ATTR_MCAST_GROUP6, group.bytes);
+    if (d.port !== undefined) w.u16(IPVS_DAEMON_ATTR_MCAST_PORT, d.port);
+    if (d.ttl !== undefined) w.u8(IPVS_DAEMON_ATTR_MCAST_TTL, d.ttl);
+  });
+  return w.finish();
 }
 
 /** DEL_DAEMON: only the state is needed. */
 export function encodeDelDaemon(family: number, seq: number, state: SyncState): Buffer {
-  const nest = attrNested(C.IPVS_CMD_ATTR_DAEMON, [attrU32(IPVS_DAEMON_ATTR_STATE, stateNum(state))]);
-  return encodeRequest({ family, flags: C.NLM_F_REQUEST | C.NLM_F_ACK, seq, cmd: C.IPVS_CMD_DEL_DAEMON, attrs: [nest] });
+  const w = new NlWriter(family, C.NLM_F_REQUEST | C.NLM_F_ACK, seq, C.IPVS_CMD_DEL_DAEMON);
+  w.nested(C.IPVS_CMD_ATTR_DAEMON, () => w.u32(IPVS_DAEMON_ATTR_STATE, stateNum(state)));
+  return w.finish();
 }
 
 /** GET_DAEMON has only a dumpit: without NLM_F_DUMP the kernel answers EOPNOTSUPP. */
 export function encodeDumpDaemons(family: number, seq: number): Buffer {
-  return encodeRequest({ family, flags: C.NLM_F_REQUEST | C.NLM_F_DUMP, seq, cmd: C.IPVS_CMD_GET_DAEMON });
+  return new NlWriter(family, C.NLM_F_REQUEST | C.NLM_F_DUMP, seq, C.IPVS_CMD_GET_DAEMON).finish();
 }
 
 /** One daemon from a GET_DAEMON reply (cmd NEW_DAEMON); pre-4.3 kernels send only state, ifn and id. */

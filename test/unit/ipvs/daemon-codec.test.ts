@@ -1,8 +1,8 @@
 // Golden bytes of the sync daemon messages (written out by hand from ip_vs.h and ip_vs_ctl.c, not
 // from the encoder), and the decoding of a GET_DAEMON reply as a 6.1 kernel sends it.
 import { decodeDaemon, encodeDelDaemon, encodeDumpDaemons, encodeNewDaemon } from '../../../src/ipvs/netlink/daemon.js';
-import { decodeMessages } from '../../../src/ipvs/netlink/codec.js';
-import type { NlMessage } from '../../../src/ipvs/netlink/codec.js';
+import { decodeMessages } from '../../../src/ipvs/netlink/decode.js';
+import type { NlMessage } from '../../../src/ipvs/netlink/decode.js';
 import { IpvsError } from '../../../src/ipvs/index.js';
 
 const hex = (s: string): string => s.replace(/#.*$/gm, '').replace(/\s+/g, '');
