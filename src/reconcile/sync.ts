@@ -1,20 +1,15 @@
 // Thin applier for the sync daemon plan: one kernel listing per pass, the planned calls, and
 // ldirectord-style log lines. A refusal or a foreign daemon is logged once (not every pass) and
 // retried silently; nothing here ever touches the table or fails the reconcile pass.
-import { daemonParams } from '../../parsers/ipvsadm/index.js';
 import { IpvsError } from '../ipvs/types.js';
 import type { Ipvs } from '../ipvs/types.js';
 import type { Logger } from '../log/types.js';
 import type { IpvsState, SyncDaemon, SyncState } from '../model/ipvs.js';
 import { hostPort, serviceKey } from '../model/keys.js';
+import { syncMessage } from './messages.js';
+import type { SyncEvent } from './messages.js';
 import { planSync, planSyncStop } from './sync-plan.js';
 import type { SyncStep, SyncTarget } from './sync-plan.js';
-
-const NAME: Record<SyncState, string> = { master: 'master', backup: 'backup' };
-
-function describe(d: SyncDaemon): string {
-  return `${NAME[d.state]} sync daemon (${daemonParams(d)})`;
-}
 
 function errText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
@@ -67,7 +62,7 @@ export class SyncDaemons {
       this.listFailure = undefined;
       return daemons;
     } catch (err) {
-      const text = `Cannot list the IPVS sync daemons: ${errText(err)}`;
+      const text = syncMessage({ kind: 'listFailed', reason: errText(err) });
       if (this.listFailure !== text) this.logger.log(text);
       this.listFailure = text;
       return undefined;
@@ -88,13 +83,10 @@ export class SyncDaemons {
       case 'adopt':
         this.owned.set(step.target.daemon.state, step.target.daemon);
         this.reported.delete(step.target.daemon.state);
-        this.logger.log(`Using running ${describe(step.running)}: it is what ${step.target.where} asks for`);
+        this.logger.log(syncMessage({ kind: 'adopted', daemon: step.running, where: step.target.where }));
         return;
       case 'foreign':
-        this.once(
-          step.target.daemon.state,
-          `Leaving ${describe(step.running)} alone: it was not started by ldirectord and is not what ${step.target.where} asks for (${daemonParams(step.target.daemon)}); stop it (ipvsadm --stop-daemon ${step.running.state}) to let ldirectord start its own`,
-        );
+        this.once(step.target.daemon.state, { kind: 'foreign', running: step.running, wanted: step.target.daemon, where: step.target.where });
         return;
       case 'forget':
         this.owned.delete(step.state);
@@ -107,12 +99,12 @@ export class SyncDaemons {
     try {
       await this.ipvs.startDaemon(d);
     } catch (err) {
-      this.once(d.state, `Failed to start ${describe(d)}: ${await this.reason(err, target)}`);
+      this.once(d.state, { kind: 'startFailed', daemon: d, reason: await this.reason(err, target) });
       return;
     }
     this.owned.set(d.state, d);
     this.reported.delete(d.state);
-    this.logger.log(`Started ${describe(d)}`);
+    this.logger.log(syncMessage({ kind: 'started', daemon: d }));
   }
 
   private async stop(d: SyncDaemon): Promise<boolean> {
@@ -120,13 +112,13 @@ export class SyncDaemons {
       await this.ipvs.stopDaemon(d.state);
     } catch (err) {
       if (!(err instanceof IpvsError && err.errno === 'ESRCH')) {
-        this.once(d.state, `Failed to stop ${describe(d)}: ${errText(err)}`);
+        this.once(d.state, { kind: 'stopFailed', daemon: d, reason: errText(err) });
         return false;
       }
     }
     this.owned.delete(d.state);
     this.reported.delete(d.state);
-    this.logger.log(`Stopped ${describe(d)}`);
+    this.logger.log(syncMessage({ kind: 'stopped', daemon: d }));
     return true;
   }
 
@@ -144,7 +136,8 @@ export class SyncDaemons {
   }
 
   /** Logs a problem the first time it is seen for this state; repeats go to debug level 3. */
-  private once(state: SyncState, line: string): void {
+  private once(state: SyncState, event: SyncEvent): void {
+    const line = syncMessage(event);
     if (this.reported.get(state) === line) {
       this.logger.debug(3, line);
       return;

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { systemClock } from '../../src/clock.js';
-import { AlertSender } from '../../src/alerts/email.js';
+import { AlertSender } from '../../src/daemon/hooks/email.js';
 import { FakeIpvs } from '../../src/ipvs/index.js';
 import { MemoryLogger } from '../../src/log/index.js';
 import type { Daemon } from '../../src/daemon/daemon.js';

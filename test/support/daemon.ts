@@ -3,8 +3,8 @@
 import { systemClock } from '../../src/clock.js';
 import { Daemon } from '../../src/daemon/daemon.js';
 import type { DaemonOptions } from '../../src/daemon/daemon.js';
-import { schedulerHealthFactory } from '../../src/daemon/health-adapter.js';
-import { makeParse } from '../../src/daemon/parse.js';
+import { schedulerHealthFactory } from '../../src/daemon/health.js';
+import { makeParse } from '../../src/config/load.js';
 
 /** Starts a Daemon for `configPath` on `ipvs`, logging to `logger`; `more` overrides any default. */
 export function startTestDaemon(opts: Pick<DaemonOptions, 'configPath' | 'ipvs' | 'logger'> & Partial<DaemonOptions>): Promise<Daemon> {

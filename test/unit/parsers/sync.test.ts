@@ -2,7 +2,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runConfigTest } from '../../../src/commands/config-test.js';
+import { runConfigTest } from '../../../src/cli/config-test.js';
 import { errors, ok, parse } from './helpers.js';
 
 const VIRTUAL = 'virtual=10.0.0.1:80\n\treal=10.0.0.2:80 gate\n';
