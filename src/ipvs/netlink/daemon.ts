@@ -6,7 +6,7 @@ import type { SyncDaemon, SyncState } from '../../model/ipvs.js';
 import { formatIp, parseIp } from '../../net/ip.js';
 import { IpvsError } from '../types.js';
 import * as C from './constants.js';
-import { decodeGenl, parseAttrs } from './decode.js';
+import { replyNest, str, u32 } from './decode.js';
 import type { NlMessage } from './decode.js';
 import { NlWriter } from './writer.js';
 
@@ -69,23 +69,13 @@ export function encodeDumpDaemons(family: number, seq: number): Buffer {
 
 /** One daemon from a GET_DAEMON reply (cmd NEW_DAEMON); pre-4.3 kernels send only state, ifn and id. */
 export function decodeDaemon(msg: NlMessage): SyncDaemon {
-  const g = decodeGenl(msg);
-  if (g.cmd !== C.IPVS_CMD_NEW_DAEMON) throw protoErr(`daemon reply with cmd ${g.cmd}`);
-  const nest = g.attrs.get(C.IPVS_CMD_ATTR_DAEMON);
-  if (!nest) throw protoErr('daemon reply without IPVS_CMD_ATTR_DAEMON');
-  const a = parseAttrs(nest);
-  const u32 = (t: number, what: string): number => {
-    const b = a.get(t);
-    if (!b || b.length < 4) throw protoErr(`missing or short ${what}`);
-    return b.readUInt32LE(0);
-  };
-  const stateN = u32(IPVS_DAEMON_ATTR_STATE, 'IPVS_DAEMON_ATTR_STATE');
+  const a = replyNest(msg, C.IPVS_CMD_NEW_DAEMON, C.IPVS_CMD_ATTR_DAEMON, 'daemon');
+  const stateN = u32(a.get(IPVS_DAEMON_ATTR_STATE), 'IPVS_DAEMON_ATTR_STATE');
   const state: SyncState | undefined = stateN === IP_VS_STATE_MASTER ? 'master' : stateN === IP_VS_STATE_BACKUP ? 'backup' : undefined;
   if (!state) throw protoErr(`unknown daemon state ${stateN}`);
   const ifn = a.get(IPVS_DAEMON_ATTR_MCAST_IFN);
   if (!ifn) throw protoErr('missing IPVS_DAEMON_ATTR_MCAST_IFN');
-  const nul = ifn.indexOf(0);
-  const iface = ifn.subarray(0, nul < 0 ? ifn.length : nul).toString('utf8');
+  const iface = str(ifn);
   const maxlen = a.get(IPVS_DAEMON_ATTR_SYNC_MAXLEN);
   const port = a.get(IPVS_DAEMON_ATTR_MCAST_PORT);
   const ttl = a.get(IPVS_DAEMON_ATTR_MCAST_TTL);
@@ -95,7 +85,7 @@ export function decodeDaemon(msg: NlMessage): SyncDaemon {
   return {
     state,
     iface,
-    syncid: u32(IPVS_DAEMON_ATTR_SYNC_ID, 'IPVS_DAEMON_ATTR_SYNC_ID'),
+    syncid: u32(a.get(IPVS_DAEMON_ATTR_SYNC_ID), 'IPVS_DAEMON_ATTR_SYNC_ID'),
     ...(maxlen && maxlen.length >= 2 ? { maxlen: maxlen.readUInt16LE(0) } : {}),
     ...(group !== undefined ? { group } : {}),
     ...(port && port.length >= 2 ? { port: port.readUInt16LE(0) } : {}),
