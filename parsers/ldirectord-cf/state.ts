@@ -1,6 +1,5 @@
 // Mutable parse state mirroring upstream's globals and %vsrv, before resolution and ld_setup.
-import type { Af, EmailAlertStatus, Forward, ServiceName } from '../../src/model/config.js';
-import type { RawSync } from './sync.js';
+import type { Af, EmailAlertStatus, Forward, ServiceName, SyncDaemonMode } from '../../src/model/config.js';
 
 /** Upstream's DAEMON_STATUS bits for emailalertstatus. */
 export const STATUS_BITS: Readonly<Record<EmailAlertStatus, number>> = {
@@ -19,6 +18,17 @@ export interface RawFallback {
   /** Port text; undefined when absent (global) — per-virtual ones default to the virtual's raw port. */
   readonly port: string | undefined;
   readonly forward: Forward;
+}
+
+/** The sync directives as written (values checked; cross-checks in syncConfig()). */
+export interface RawSync {
+  mode?: SyncDaemonMode | 'no';
+  iface?: string;
+  syncid?: number;
+  maxlen?: number;
+  group?: string;
+  port?: number;
+  ttl?: number;
 }
 
 /** Global directives as upstream's set_defaults + read_config leave them. */

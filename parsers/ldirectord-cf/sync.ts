@@ -2,19 +2,8 @@
 // syncgroup=, syncport=, syncttl= (issue 11; Perl ldirectord rejects them as unknown commands).
 import type { Position, SyncConfig, SyncDaemonMode } from '../../src/model/config.js';
 import { canonicalIPv6, isPlainQuad } from './addr.js';
-import type { GlobalHandler, Reporter } from './directives.js';
-import type { GState } from './state.js';
-
-/** The sync directives as written (values checked; cross-checks in syncConfig()). */
-export interface RawSync {
-  mode?: SyncDaemonMode | 'no';
-  iface?: string;
-  syncid?: number;
-  maxlen?: number;
-  group?: string;
-  port?: number;
-  ttl?: number;
-}
+import type { GlobalHandler, Reporter } from './handlers.js';
+import type { GState, RawSync } from './state.js';
 
 const MODES: readonly string[] = ['master', 'backup', 'both', 'no'];
 /** IP (20) or IPv6 (40) header plus UDP (8): the kernel keeps a sync message within 65535 with them. */
