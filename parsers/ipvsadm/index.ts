@@ -4,3 +4,4 @@ export { formatSave, parseSave } from './save-format.js';
 export type { SaveFormatOptions } from './save-format.js';
 export { parseThresholdList } from './list-format.js';
 export { opArgs, formatOp, serviceKeyArgs } from './args.js';
+export { startDaemonArgs, stopDaemonArgs, daemonParams, parseDaemonList } from './daemon-format.js';

@@ -1,23 +1,11 @@
 // The directive table: for each global and per-virtual directive, its value parser and upstream's error text.
 import { SERVICE_NAMES, type ServiceName } from '../../src/model/config.js';
 import type { Forward } from '../../src/model/config.js';
-import type { DiagnosticCode } from './diagnostics.js';
+import type { GlobalHandler, Reporter, VirtualHandler } from './handlers.js';
 import type { RawDirective } from './parser.js';
 import { WS, perlTrue } from './lexer.js';
-import { STATUS_ALL, STATUS_BITS, type GState, type RawFallback, type VState } from './state.js';
-
-/** Where handlers report problems. */
-export interface Reporter {
-  error(line: number, code: DiagnosticCode, message: string): void;
-  warn(line: number, code: DiagnosticCode, message: string): void;
-  /** Director host name for ftp/sip login defaults. */
-  readonly hostname: string;
-}
-
-/** A handler returns false when the line does not have the directive's shape (upstream: Unknown command). */
-export type GlobalHandler = (d: RawDirective, g: GState, r: Reporter) => boolean;
-/** Per-virtual handler; the value is the comment-stripped, tab-expanded rest of the line. */
-export type VirtualHandler = (d: RawDirective, v: VState, r: Reporter) => boolean;
+import { STATUS_ALL, STATUS_BITS, type RawFallback, type VState } from './state.js';
+import { SYNC_DIRECTIVES } from './sync.js';
 
 const DIGITS = /(\d+)/;
 /** `name\s*=\s*"(.*)"`: quoted value, greedy to the last quote; undefined when not quoted. */
@@ -179,6 +167,7 @@ export const GLOBAL_DIRECTIVES: ReadonlyMap<string, GlobalHandler> = new Map<str
     r.error(d.line, 'DEPRECATED', 'timeout directive deprecated in favour of checktimeout and negotiatetimeout');
     return true;
   }],
+  ...SYNC_DIRECTIVES,
 ]);
 
 const CHECKTYPES: readonly string[] = ['connect', 'negotiate', 'ping', 'off', 'on', 'external', 'external-perl'];

@@ -7,10 +7,12 @@ import type { ConfigDiagnostic, DiagnosticCode } from './diagnostics.js';
 import type { RawConfig, RawDirective, RawVirtual } from './parser.js';
 import type { Resolver } from './resolver.js';
 import { WS, perlTrue } from './lexer.js';
-import { GLOBAL_DIRECTIVES, VIRTUAL_DIRECTIVES, ALL_DIRECTIVE_NAMES, parseFallback, type Reporter } from './directives.js';
+import { GLOBAL_DIRECTIVES, VIRTUAL_DIRECTIVES, ALL_DIRECTIVE_NAMES, parseFallback } from './directives.js';
+import type { Reporter } from './handlers.js';
 import { initialGlobals, STATUS_BITS, type GState, type RawFallback, type VState } from './state.js';
 import { inetAton, intToIp, canonicalIPv6, isPlainQuad } from './addr.js';
 import { bracketed, portToService, serviceToPort } from '../../src/model/keys.js';
+import { syncConfig } from './sync.js';
 
 /** Options of the normaliser, which parseConfig takes as they are (index.ts: ParseOptions). */
 export interface NormalizeOptions {
@@ -511,6 +513,7 @@ export async function normalize(raw: RawConfig, opts: NormalizeOptions): Promise
     }
   }
   const [fallback, fallback6] = await Promise.all([gfb, gfb6]);
+  const sync = syncConfig(g, globalLines, ctx.file, ctx);
   if (!g.fork) {
     for (const b of built) {
       const id = virtualId(b);
@@ -546,6 +549,7 @@ export async function normalize(raw: RawConfig, opts: NormalizeOptions): Promise
     cleanStop: g.cleanstop,
     ...(g.smtp !== undefined ? { smtp: g.smtp } : {}),
     ...(g.maintenancedir !== undefined ? { maintenanceDir: g.maintenancedir } : {}),
+    ...(sync !== undefined ? { sync } : {}),
     lines: { ...globalLines },
   };
   const virtuals = built.map((b) => buildVirtual(b, g, global, ctx.file));

@@ -1,5 +1,5 @@
 // Mutable parse state mirroring upstream's globals and %vsrv, before resolution and ld_setup.
-import type { Af, EmailAlertStatus, Forward, ServiceName } from '../../src/model/config.js';
+import type { Af, EmailAlertStatus, Forward, ServiceName, SyncDaemonMode } from '../../src/model/config.js';
 
 /** Upstream's DAEMON_STATUS bits for emailalertstatus. */
 export const STATUS_BITS: Readonly<Record<EmailAlertStatus, number>> = {
@@ -18,6 +18,17 @@ export interface RawFallback {
   /** Port text; undefined when absent (global) — per-virtual ones default to the virtual's raw port. */
   readonly port: string | undefined;
   readonly forward: Forward;
+}
+
+/** The sync directives as written (values checked; cross-checks in syncConfig()). */
+export interface RawSync {
+  mode?: SyncDaemonMode | 'no';
+  iface?: string;
+  syncid?: number;
+  maxlen?: number;
+  group?: string;
+  port?: number;
+  ttl?: number;
 }
 
 /** Global directives as upstream's set_defaults + read_config leave them. */
@@ -45,6 +56,8 @@ export interface GState {
   cleanstop: boolean;
   smtp: string | undefined;
   maintenancedir: string | undefined;
+  /** syncdaemon= and friends (extension, issue 11). */
+  sync: RawSync;
 }
 
 /** Fresh globals with upstream's defaults (set_defaults). */
@@ -73,6 +86,7 @@ export function initialGlobals(): GState {
     cleanstop: true,
     smtp: undefined,
     maintenancedir: undefined,
+    sync: {},
   };
 }
 

@@ -7,7 +7,7 @@ import type { Ipvs } from '../ipvs/types.js';
 import type { Logger } from '../log/types.js';
 import { msg } from '../log/messages.js';
 import type { Config } from '../model/config.js';
-import { Reconciler, targetsFromConfig } from '../reconcile/index.js';
+import { Reconciler, syncTargetsFromConfig, targetsFromConfig } from '../reconcile/index.js';
 import type { HealthLookup, ReconcileEvent } from '../reconcile/index.js';
 import { LdirdError } from '../errors.js';
 
@@ -101,6 +101,7 @@ export class Daemon {
     const self = new Daemon(opts, loaded.holder, reconciler, health);
     ref.d = self;
     reconciler.setTargets(targetsFromConfig(config));
+    reconciler.setSyncTargets(syncTargetsFromConfig(config));
     reconciler.start();
     if (opts.watch ?? true) {
       self.watcher = new ConfigWatcher(opts.configPath, () => void self.fileChanged(), {
@@ -167,6 +168,7 @@ export class Daemon {
           this.opts.onConfig?.(r.config);
           this.health.update(r.config);
           this.reconciler.setTargets(targetsFromConfig(r.config));
+          this.reconciler.setSyncTargets(syncTargetsFromConfig(r.config));
           await this.reconciler.whenIdle();
           await this.reexecute(r.previous.global.execute, r.config.global.execute);
         }
@@ -212,6 +214,8 @@ export class Daemon {
     } catch (err) {
       this.opts.logger.log(`cleanstop failed: ${err instanceof Error ? err.message : String(err)}`);
     }
+    // The sync daemons are global: the global cleanstop decides (never throws).
+    if (this.holder.config.global.cleanStop) await this.reconciler.stopSync();
     this.opts.logger.log(msg.terminated(signal));
   }
 }

@@ -3,7 +3,7 @@ import { openSync, writeSync } from 'node:fs';
 import v8 from 'node:v8';
 import { systemClock } from '../clock.js';
 import { runShell } from './hooks/exec.js';
-import { FakeIpvs, createIpvs, formatOp } from '../ipvs/index.js';
+import { FakeIpvs, createIpvs, formatFakeCall } from '../ipvs/index.js';
 import type { FakeCall, Ipvs } from '../ipvs/index.js';
 import { LdLogger, logTargetFor, msg } from '../log/index.js';
 import type { InitialConfig } from '../config/reload.js';
@@ -53,7 +53,7 @@ export function recordingFake(file: string): FakeIpvs {
     if (c.error !== undefined) return;
     const t = (performance.timeOrigin + performance.now()) / 1000;
     // Synchronous so the stamp is the instant of the write and nothing is lost on exit.
-    writeSync(fd, `${t.toFixed(6)} ${c.op.op === 'snapshot' ? '-S -n' : formatOp(c.op)}\n`);
+    writeSync(fd, `${t.toFixed(6)} ${formatFakeCall(c.op)}\n`);
   };
   // The descriptor lives as long as the process: the daemon uses one backend for its whole life.
   return new FakeIpvs({ onCall });

@@ -1,7 +1,7 @@
 // Rules every backend applies before talking to IPVS, so all three see the same request:
 // ipvsadm's destination-port rewrite, canonical addresses, and the kernel's flag bits.
 import { canonicalIp, parseIp } from '../net/ip.js';
-import type { DestKey, DestSpec, ServiceKey, ServiceSpec } from '../model/ipvs.js';
+import type { Af, DestKey, DestSpec, ServiceKey, ServiceSpec, SyncDaemon, SyncState } from '../model/ipvs.js';
 import { SVC_FLAG } from '../model/ipvs.js';
 import { kernelPort } from '../model/keys.js';
 import { IpvsError } from './types.js';
@@ -88,4 +88,56 @@ export function normalizeDestSpec(svc: ServiceKey, dest: DestSpec): DestSpec {
   if (!Number.isInteger(weight)) throw bad(`weight ${weight}`);
   const port = kernelPort(svc, fwd, dest.port);
   return { af: dest.af, addr, port, fwd, weight, uThresh, lThresh };
+}
+
+/** IFNAMSIZ - 1: the kernel's policy for IPVS_DAEMON_ATTR_MCAST_IFN. */
+export const IFNAME_MAX = 15;
+
+/** True for an IPv4 (224.0.0.0/4) or IPv6 (ff00::/8) multicast address. */
+export function isMulticast(addr: string): boolean {
+  const ip = parseIp(addr);
+  if (!ip) return false;
+  const b0 = ip.bytes[0] ?? 0;
+  return ip.af === 'inet' ? b0 >= 224 && b0 <= 239 : b0 === 0xff;
+}
+
+/** The family of a sync daemon's group (the default group is IPv4). */
+export function syncGroupAf(d: SyncDaemon): Af {
+  return d.group !== undefined && parseIp(d.group)?.af === 'inet6' ? 'inet6' : 'inet';
+}
+
+/**
+ * The sync message length the kernel settles on (start_sync_thread): a given length is clamped to
+ * 1 (backup: 1024) .. 65535 minus the IP and UDP headers; none gives the MTU (master: 1500, backup:
+ * the interface's, at least 1500) minus those headers.
+ */
+export function kernelSyncMaxlen(state: SyncState, maxlen: number | undefined, groupAf: Af, mtu = 1500): number {
+  const hlen = groupAf === 'inet6' ? 48 : 28;
+  if (maxlen) return Math.min(Math.max(maxlen, state === 'backup' ? 1024 : 1), 65535 - hlen);
+  return (state === 'backup' ? Math.min(Math.max(mtu, 1500), 65535) : 1500) - hlen;
+}
+
+function inRange(v: number | undefined, max: number): boolean {
+  return v === undefined || (Number.isInteger(v) && v >= 0 && v <= max);
+}
+
+/**
+ * A sync daemon request that can be encoded: values fit their attributes, the group is an address
+ * (canonical text). Missing state, interface or sync id are left for the kernel to refuse (EINVAL).
+ */
+export function normalizeSyncDaemon(d: SyncDaemon): SyncDaemon {
+  if (d.iface !== undefined && (typeof d.iface !== 'string' || d.iface.length > IFNAME_MAX)) throw bad(`interface name '${String(d.iface)}'`);
+  if (!inRange(d.syncid, 0xffffffff)) throw bad(`syncid ${d.syncid}`);
+  if (!inRange(d.maxlen, 65535)) throw bad(`sync maxlen ${String(d.maxlen)}`);
+  if (!inRange(d.port, 65535)) throw bad(`sync port ${String(d.port)}`);
+  if (!inRange(d.ttl, 255)) throw bad(`sync ttl ${String(d.ttl)}`);
+  let group: string | undefined;
+  if (d.group !== undefined) {
+    group = canonicalIp(d.group);
+    if (group === undefined) throw bad(`sync group ${d.group} is not an address`);
+  }
+  return {
+    ...d,
+    ...(group !== undefined ? { group } : {}),
+  };
 }

@@ -177,6 +177,31 @@ export interface VirtualService {
   readonly lines?: Readonly<Record<string, number>>;
 }
 
+/** syncdaemon= values that run a daemon: `both` runs a master and a backup on this director. */
+export type SyncDaemonMode = 'master' | 'backup' | 'both';
+
+/**
+ * Connection sync managed by ldirectord-ng (extension directives syncdaemon=, syncinterface=,
+ * syncid=, syncmaxlen=, syncgroup=, syncport=, syncttl=). Optional values left unset get the
+ * kernel's defaults (maxlen from the MTU, group 224.0.0.81, port 8848, ttl 1).
+ */
+export interface SyncConfig {
+  /** Where syncdaemon= is. */
+  readonly pos: Position;
+  readonly mode: SyncDaemonMode;
+  /** syncinterface= (required). */
+  readonly iface: string;
+  /** Where syncinterface= is (the place to fix when the kernel does not know the interface). */
+  readonly ifacePos: Position;
+  /** syncid= 0..255 (default 0). */
+  readonly syncid: number;
+  readonly maxlen?: number;
+  /** IPv4 or IPv6 multicast group, canonical text. */
+  readonly group?: string;
+  readonly port?: number;
+  readonly ttl?: number;
+}
+
 /** Global (outer-context) directives with upstream's defaults. */
 export interface GlobalConfig {
   /** checktimeout= ; undefined = unset (see VirtualService.checkTimeout). */
@@ -225,6 +250,8 @@ export interface GlobalConfig {
   readonly smtp?: string;
   /** maintenancedir= (quotes kept). */
   readonly maintenanceDir?: string;
+  /** Connection sync (extension); undefined = syncdaemon=no, the kernel's sync daemons left alone. */
+  readonly sync?: SyncConfig;
   /** Line of the last occurrence of each global directive written (directive name -> line). */
   readonly lines?: Readonly<Record<string, number>>;
 }

@@ -12,3 +12,6 @@ export type { RunnerOptions } from './runner.js';
 export { Reconciler, fallbackArgs } from './reconciler.js';
 export type { ReconcilerDeps } from './reconciler.js';
 export { targetsFromConfig, serviceSpecOf, netmaskPrefix } from './targets.js';
+export { planSync, planSyncStop, runsAsAsked, syncTargetsFromConfig } from './sync-plan.js';
+export type { SyncPlanInput, SyncStep, SyncTarget } from './sync-plan.js';
+export { SyncDaemons } from './sync.js';

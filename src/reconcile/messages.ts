@@ -1,6 +1,6 @@
 // The text of reconcile: upstream's log line per event (spec §5.2) and ipvsadm-style operation text.
-import { formatOp, serviceKeyArgs } from '../../parsers/ipvsadm/index.js';
-import type { IpvsOp, ServiceKey } from '../model/ipvs.js';
+import { daemonParams, formatOp, serviceKeyArgs, stopDaemonArgs } from '../../parsers/ipvsadm/index.js';
+import type { IpvsOp, ServiceKey, SyncDaemon } from '../model/ipvs.js';
 import type { ReconcileEvent } from './operations.js';
 
 /** The upstream log line for an event, verbatim (spec §5.2). */
@@ -46,4 +46,37 @@ export function formatServiceKey(k: ServiceKey): string {
 /** Renders an operation as ipvsadm arguments ("-a -t 10.0.0.1:80 -r 10.0.0.2:80 -g -w 1"); one renderer, shared with the IPVS layer. */
 export function formatOperation(op: IpvsOp): string {
   return formatOp(op);
+}
+
+/** What happened to a connection-sync daemon (syncdaemon=), for its log line. */
+export type SyncEvent =
+  | { readonly kind: 'started' | 'stopped'; readonly daemon: SyncDaemon }
+  | { readonly kind: 'adopted'; readonly daemon: SyncDaemon; readonly where: string }
+  | { readonly kind: 'foreign'; readonly running: SyncDaemon; readonly wanted: SyncDaemon; readonly where: string }
+  | { readonly kind: 'startFailed' | 'stopFailed'; readonly daemon: SyncDaemon; readonly reason: string }
+  | { readonly kind: 'listFailed'; readonly reason: string };
+
+/** "master sync daemon (mcast=eth1, syncid=7, …)", as `ipvsadm -L --daemon` prints it. */
+function daemonText(d: SyncDaemon): string {
+  return `${d.state} sync daemon (${daemonParams(d)})`;
+}
+
+/** The log line for a sync daemon event, in the style of upstream's table lines. */
+export function syncMessage(e: SyncEvent): string {
+  switch (e.kind) {
+    case 'started':
+      return `Started ${daemonText(e.daemon)}`;
+    case 'stopped':
+      return `Stopped ${daemonText(e.daemon)}`;
+    case 'adopted':
+      return `Using running ${daemonText(e.daemon)}: it is what ${e.where} asks for`;
+    case 'foreign':
+      return `Leaving ${daemonText(e.running)} alone: it was not started by ldirectord and is not what ${e.where} asks for (${daemonParams(e.wanted)}); stop it (ipvsadm ${stopDaemonArgs(e.running.state).join(' ')}) to let ldirectord start its own`;
+    case 'startFailed':
+      return `Failed to start ${daemonText(e.daemon)}: ${e.reason}`;
+    case 'stopFailed':
+      return `Failed to stop ${daemonText(e.daemon)}: ${e.reason}`;
+    case 'listFailed':
+      return `Cannot list the IPVS sync daemons: ${e.reason}`;
+  }
 }

@@ -12,6 +12,8 @@ import type { PlannedOp, ReconcileEvent } from './operations.js';
 import { plan } from './plan.js';
 import type { RetiredService } from './plan.js';
 import { Runner } from './runner.js';
+import { SyncDaemons } from './sync.js';
+import type { SyncTarget } from './sync-plan.js';
 
 /** What the reconciler needs from the outside world. */
 export interface ReconcilerDeps {
@@ -42,9 +44,11 @@ export class Reconciler {
   private retired = new Map<string, RetiredService>();
   private fallbackState = new Map<string, boolean>();
   private readonly runner: Runner;
+  private readonly sync: SyncDaemons;
   private lastReport: ApplyReport = { applied: 0, failed: 0, events: [] };
 
   constructor(private readonly deps: ReconcilerDeps) {
+    this.sync = new SyncDaemons(deps.ipvs, deps.logger);
     this.runner = new Runner({
       clock: deps.clock,
       minIntervalMs: deps.minIntervalMs ?? 100,
@@ -67,6 +71,17 @@ export class Reconciler {
     for (const k of next) this.retired.delete(k);
     this.targets = targets;
     this.runner.request();
+  }
+
+  /** Replaces the configured sync daemons (syncdaemon=; start, reload). */
+  setSyncTargets(targets: readonly SyncTarget[]): void {
+    this.sync.setTargets(targets);
+    this.runner.request();
+  }
+
+  /** The sync daemons this instance started or took over. */
+  get syncDaemons(): SyncDaemons {
+    return this.sync;
   }
 
   /** The owned targets. */
@@ -111,6 +126,8 @@ export class Reconciler {
     if (this.lastReport.events.length) this.deps.onEvents?.(this.lastReport.events);
     if (this.lastReport.failed === 0) for (const op of ops) if (op.op.op === 'deleteService') this.retired.delete(serviceKey(op.op.key));
     await this.runFallbackCommands(desired.services.map((s, i) => ({ t: this.targets[i], active: s.fallbackActive })));
+    // After the table, so a refusal is explained by the table the kernel has; it never fails the pass.
+    await this.sync.pass();
     return this.lastReport;
   }
 
@@ -127,6 +144,11 @@ export class Reconciler {
   /** Stops the runner (waits for a pass in flight). */
   async stop(): Promise<void> {
     await this.runner.stop();
+  }
+
+  /** cleanstop=yes at stop: stops the sync daemons this instance started (others are left). */
+  async stopSync(): Promise<void> {
+    await this.sync.stopOwned();
   }
 
   /**

@@ -117,7 +117,8 @@ function u16(b: Buffer | undefined, what: string): number {
   return b.readUInt16LE(0);
 }
 
-function u32(b: Buffer | undefined, what: string): number {
+/** A required u32 attribute (host order); EPROTO when missing or short. */
+export function u32(b: Buffer | undefined, what: string): number {
   if (!b || b.length < 4) throw protoErr(`missing or short ${what}`);
   return b.readUInt32LE(0);
 }
@@ -126,10 +127,23 @@ function optU32(b: Buffer | undefined): number {
   return b && b.length >= 4 ? b.readUInt32LE(0) : 0;
 }
 
-function str(b: Buffer | undefined): string {
+/** A NUL-terminated string attribute ('' when absent). */
+export function str(b: Buffer | undefined): string {
   if (!b) return '';
   const nul = b.indexOf(0);
   return b.subarray(0, nul < 0 ? b.length : nul).toString('utf8');
+}
+
+/**
+ * The attributes of the one nest an IPVS reply carries (SERVICE in NEW_SERVICE, DEST in NEW_DEST,
+ * DAEMON in NEW_DAEMON); EPROTO for another command or a missing nest.
+ */
+export function replyNest(msg: NlMessage, cmd: number, nestType: number, what: string): Map<number, Buffer> {
+  const g = decodeGenl(msg);
+  if (g.cmd !== cmd) throw protoErr(`${what} reply with cmd ${g.cmd}`);
+  const nest = g.attrs.get(nestType);
+  if (!nest) throw protoErr(`${what} reply without its attribute nest`);
+  return parseAttrs(nest);
 }
 
 // --- CTRL ---
@@ -181,11 +195,7 @@ function protocolName(n: number): Protocol {
 
 /** A service from one GET_SERVICE reply (HASHED and PERSISTENT folded into the model's fields). */
 export function decodeService(msg: NlMessage): IpvsService {
-  const g = decodeGenl(msg);
-  if (g.cmd !== C.IPVS_CMD_NEW_SERVICE) throw protoErr(`service reply with cmd ${g.cmd}`);
-  const nest = g.attrs.get(C.IPVS_CMD_ATTR_SERVICE);
-  if (!nest) throw protoErr('service reply without IPVS_CMD_ATTR_SERVICE');
-  const a = parseAttrs(nest);
+  const a = replyNest(msg, C.IPVS_CMD_NEW_SERVICE, C.IPVS_CMD_ATTR_SERVICE, 'service');
   const af = afName(u16(a.get(C.IPVS_SVC_ATTR_AF), 'IPVS_SVC_ATTR_AF'));
   const fwmark = optU32(a.get(C.IPVS_SVC_ATTR_FWMARK));
   let key: ServiceKey;
@@ -234,11 +244,7 @@ const FWD_NAMES: readonly ForwardMethod[] = ['masq', 'local', 'tunnel', 'route',
 
 /** A destination from one GET_DEST reply; its family defaults to the service's (pre-3.18 kernels). */
 export function decodeDest(msg: NlMessage, serviceAf: Af): IpvsDest {
-  const g = decodeGenl(msg);
-  if (g.cmd !== C.IPVS_CMD_NEW_DEST) throw protoErr(`destination reply with cmd ${g.cmd}`);
-  const nest = g.attrs.get(C.IPVS_CMD_ATTR_DEST);
-  if (!nest) throw protoErr('destination reply without IPVS_CMD_ATTR_DEST');
-  const a = parseAttrs(nest);
+  const a = replyNest(msg, C.IPVS_CMD_NEW_DEST, C.IPVS_CMD_ATTR_DEST, 'destination');
   const afAttr = a.get(C.IPVS_DEST_ATTR_ADDR_FAMILY);
   const af = afAttr ? afName(u16(afAttr, 'IPVS_DEST_ATTR_ADDR_FAMILY')) : serviceAf;
   const portBuf = a.get(C.IPVS_DEST_ATTR_PORT);

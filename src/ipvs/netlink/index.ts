@@ -1,7 +1,7 @@
 // NetlinkIpvs: the Ipvs interface over the kernel's "IPVS" generic-netlink family.
 import { compareDests, compareServices } from '../../model/order.js';
-import type { DestKey, DestSpec, IpvsOp, IpvsService, IpvsState, ServiceKey, ServiceSpec } from '../../model/ipvs.js';
-import { normalizeDestKey, normalizeDestSpec, normalizeServiceKey, normalizeServiceSpec } from '../normalize.js';
+import type { DestKey, DestSpec, IpvsOp, IpvsService, IpvsState, ServiceKey, ServiceSpec, SyncDaemon, SyncState } from '../../model/ipvs.js';
+import { normalizeDestKey, normalizeDestSpec, normalizeServiceKey, normalizeServiceSpec, normalizeSyncDaemon } from '../normalize.js';
 import { IpvsError } from '../types.js';
 import type { Ipvs, IpvsInfo, IpvsOpResult } from '../types.js';
 import { decodeDest, decodeFamily, decodeInfo, decodeService } from './decode.js';
@@ -9,6 +9,7 @@ import type { NlMessage } from './decode.js';
 import * as enc from './encode.js';
 import { encodeOp } from './encode.js';
 import * as C from './constants.js';
+import { decodeDaemon, encodeDelDaemon, encodeDumpDaemons, encodeNewDaemon } from './daemon.js';
 import { GenlConnection, openRawTransport } from './socket.js';
 import type { NetlinkTransport } from './socket.js';
 
@@ -135,6 +136,20 @@ export class NetlinkIpvs implements Ipvs {
       }
     }
     return settled;
+  }
+
+  async listDaemons(): Promise<SyncDaemon[]> {
+    const msgs = await this.command((f, seq) => encodeDumpDaemons(f, seq), 'IPVS_CMD_GET_DAEMON dump');
+    return msgs.map(decodeDaemon).sort((a, b) => (a.state === b.state ? 0 : a.state === 'master' ? -1 : 1));
+  }
+
+  async startDaemon(daemon: SyncDaemon): Promise<void> {
+    const d = normalizeSyncDaemon(daemon);
+    await this.command((f, seq) => encodeNewDaemon(f, seq, d), 'IPVS_CMD_NEW_DAEMON');
+  }
+
+  async stopDaemon(state: SyncState): Promise<void> {
+    await this.command((f, seq) => encodeDelDaemon(f, seq, state), 'IPVS_CMD_DEL_DAEMON');
   }
 
   async close(): Promise<void> {
