@@ -1,8 +1,9 @@
 // The CLI lifecycle with real processes: start/status/reload/stop, pid files, exit codes, upstream bugs fixed.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { inotifyWatchesOn } from '../support/inotify.js';
 
 let root: string;
 let bin: string;
@@ -39,6 +40,12 @@ async function until(pred: () => boolean, what: string, ms = 20_000): Promise<vo
   }
 }
 
+/** The IPVS writes of a daemon run with LDIRD_FAKE_RECORD=file, as ipvsadm arguments (the recording fake's format). */
+const recorded = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8') : '').split('\n').map((l) => l.replace(/^\S+ /, ''));
+/** CONFIG() with virtual 127.0.0.1:`port` and these reals (port 1, masq). */
+const configWith = (port: number, reals: string[], extra = '') =>
+  CONFIG().replace('127.0.0.1:80', `127.0.0.1:${port}`).replace('quiescent=yes', `quiescent=yes${extra}`).replace('\treal=127.0.0.2:1 masq\n', reals.map((r) => `\treal=${r}:1 masq\n`).join(''));
+
 const logText = () => (existsSync(logPath) ? readFileSync(logPath, 'utf8') : '');
 const pidOf = (name: string) => Number(readFileSync(join(run, `ldirectord.${name}.pid`), 'utf8').trim());
 // A zombie (exited, not yet reaped by whoever inherited it) is not alive.
@@ -70,7 +77,7 @@ beforeAll(() => {
 }, 180_000);
 
 afterAll(() => {
-  for (const n of ['ldirectord', 'ldirectord.cf', 'relative.cf', 'main.cf', 'other.cf']) {
+  for (const n of ['ldirectord', 'ldirectord.cf', 'relative.cf', 'poll.cf', 'main.cf', 'other.cf']) {
     try {
       process.kill(pidOf(n), 'SIGKILL');
     } catch {
@@ -165,9 +172,8 @@ describe('ldirectord CLI lifecycle', () => {
     const cfg = join(root, 'rel', 'relative.cf');
     const record = join(root, 'relative.ipvs');
     const env = { LDIRD_CONFIG_DIRS: noConfigs, LDIRD_FAKE_RECORD: record };
-    const text = (reals: string[]) => CONFIG().replace('127.0.0.1:80', '127.0.0.1:82').replace('\treal=127.0.0.2:1 masq\n', reals.map((r) => `\treal=${r}:1 masq\n`).join(''));
-    // The daemon's IPVS writes, as the recording fake appends them ("<time> <ipvsadm args>").
-    const ops = () => (existsSync(record) ? readFileSync(record, 'utf8') : '').split('\n').map((l) => l.replace(/^\S+ /, ''));
+    const text = (reals: string[]) => configWith(82, reals);
+    const ops = () => recorded(record);
     const added = (ip: string) => ops().includes(`-a -t 127.0.0.1:82 -r ${ip}:1 -m -w 1`);
     writeFileSync(cfg, text(['127.0.0.2']));
 
@@ -192,6 +198,28 @@ describe('ldirectord CLI lifecycle', () => {
     expect(alive(pid2)).toBe(true);
     expect(ld(['rel/relative.cf', 'stop'], root, env).code).toBe(0);
     expect(alive(pid2)).toBe(false);
+  });
+
+  it('LDIRD_WATCH_POLLING=1 autoreloads by stat polling (no inotify watch): a save by rename changes IPVS', async () => {
+    const dir = join(root, 'poll');
+    mkdirSync(dir, { recursive: true });
+    const cfg = join(dir, 'poll.cf');
+    const record = join(root, 'poll.ipvs');
+    const env = { LDIRD_WATCH_POLLING: '1', LDIRD_FAKE_RECORD: record };
+    const added = (ip: string) => recorded(record).includes(`-a -t 127.0.0.1:83 -r ${ip}:1 -m -w 1`);
+    writeFileSync(cfg, configWith(83, ['127.0.0.2'], '\nautoreload=yes'));
+    expect(ld([cfg, 'start'], root, env).code).toBe(0);
+    const pid = pidOf('poll.cf');
+    await until(() => added('127.0.0.2'), 'the first real');
+    // The watcher is set up before the first checks are applied; give the first stat poll a moment.
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(inotifyWatchesOn(dir, pid)).toBe(0);
+    writeFileSync(`${cfg}.swp`, configWith(83, ['127.0.0.2', '127.0.0.3'], '\nautoreload=yes'));
+    renameSync(`${cfg}.swp`, cfg);
+    await until(() => added('127.0.0.3'), 'the real added by the saved file, seen by polling');
+    expect(logText()).toContain(`Configuration file '${cfg}' has changed on disk`);
+    expect(ld([cfg, 'stop'], root, env).code).toBe(0);
+    expect(alive(pid)).toBe(false);
   });
 
   it('-d runs in the foreground, logs to stderr with DEBUG2 copies, writes no pid file, and stops on TERM', async () => {
