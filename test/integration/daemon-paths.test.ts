@@ -3,14 +3,9 @@
 import { chmodSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { systemClock } from '../../src/clock.js';
-import { runShell } from '../../src/alerts/exec.js';
 import { FakeIpvs } from '../../src/ipvs/index.js';
-import { LdLogger } from '../../src/log/index.js';
-import { Daemon } from '../../src/daemon/daemon.js';
-import type { DaemonOptions } from '../../src/daemon/daemon.js';
-import { schedulerHealthFactory } from '../../src/daemon/health-adapter.js';
-import { makeParse } from '../../src/daemon/parse.js';
+import type { Daemon, DaemonOptions } from '../../src/daemon/daemon.js';
+import { startDaemon } from '../support/daemon.js';
 
 let dir: string;
 let cfgPath: string;
@@ -47,19 +42,7 @@ function recorder(name: string, lines = false): { path: string; out: string; cal
 }
 
 async function start(ipvs: FakeIpvs, more: Partial<DaemonOptions> = {}): Promise<Daemon> {
-  const logger = new LdLogger({ cfgName: 'paths.cf', target: { kind: 'file', path: logPath } });
-  daemon = await Daemon.start({
-    configPath: cfgPath,
-    ipvs,
-    logger,
-    clock: systemClock,
-    parse: makeParse(),
-    runCommand: (c) => runShell(c, logger),
-    health: schedulerHealthFactory({ clock: systemClock, logger, hostname: 'director' }),
-    watchDebounceMs: 100,
-    resyncMs: 1000,
-    ...more,
-  });
+  daemon = await startDaemon(cfgPath, logPath, ipvs, more);
   return daemon;
 }
 
