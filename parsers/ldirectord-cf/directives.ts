@@ -1,5 +1,5 @@
 // The directive table: for each global and per-virtual directive, its value parser and upstream's error text.
-import { SERVICE_NAMES, type ServiceName } from '../../src/checks/types.js';
+import { SERVICE_NAMES, type ServiceName } from '../../src/model/config.js';
 import type { Forward } from '../../src/model/config.js';
 import type { DiagnosticCode } from './diagnostics.js';
 import type { RawDirective } from './parser.js';

@@ -1,6 +1,8 @@
 // In-memory IPVS as strict as the kernel (ip_vs_ctl.c): same errnos in the same order of checks,
 // HASHED on live services, IPv6 netmask as a prefix length; dumps and loads `ipvsadm -S -n` text.
-import { compareDests, compareServices, formatSave, parseIp, parseSave } from '../../parsers/ipvsadm/index.js';
+import { formatSave, parseSave } from '../../parsers/ipvsadm/index.js';
+import { compareDests, compareServices } from '../model/order.js';
+import { parseIp } from '../net/ip.js';
 import type { SaveFormatOptions } from '../../parsers/ipvsadm/index.js';
 import type { DestKey, DestSpec, IpvsDest, IpvsOp, IpvsService, IpvsState, ServiceKey, ServiceSpec } from '../model/ipvs.js';
 import { destKey, serviceKey } from '../model/keys.js';

@@ -15,7 +15,7 @@ export { NetlinkIpvs } from './netlink/index.js';
 export type { NetlinkIpvsOptions, NetlinkTransport } from './netlink/index.js';
 export { IpvsadmIpvs } from './ipvsadm.js';
 export type { IpvsadmIpvsOptions } from './ipvsadm.js';
-export { formatOp } from '../../parsers/ipvsadm/index.js';
+export { formatOp } from './ipvsadm.js';
 export { normalizeDestSpec, normalizeServiceSpec } from './normalize.js';
 
 /** Which backend createIpvs() builds; 'auto' = netlink if probe() works, else ipvsadm. */

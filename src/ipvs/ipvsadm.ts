@@ -9,6 +9,9 @@ import { normalizeDestKey, normalizeDestSpec, normalizeServiceKey, normalizeServ
 import { IpvsError } from './types.js';
 import type { Ipvs, IpvsErrno, IpvsInfo, IpvsOpResult } from './types.js';
 
+/** An op as the ipvsadm command line that performs it (for logs). */
+export { formatOp } from '../../parsers/ipvsadm/index.js';
+
 /** Options for IpvsadmIpvs. */
 export interface IpvsadmIpvsOptions {
   /** The ipvsadm executable (default "ipvsadm", found through PATH). */

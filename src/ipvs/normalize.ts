@@ -1,8 +1,9 @@
 // Rules every backend applies before talking to IPVS, so all three see the same request:
 // ipvsadm's destination-port rewrite, canonical addresses, and the kernel's flag bits.
-import { canonicalIp, parseIp } from '../../parsers/ipvsadm/index.js';
+import { canonicalIp, parseIp } from '../net/ip.js';
 import type { DestKey, DestSpec, ServiceKey, ServiceSpec } from '../model/ipvs.js';
 import { SVC_FLAG } from '../model/ipvs.js';
+import { kernelPort } from '../model/keys.js';
 import { IpvsError } from './types.js';
 
 /** IP_VS_SVC_F_PERSISTENT: derived from timeout > 0, never taken from the caller's flags. */
@@ -60,23 +61,31 @@ export function normalizeServiceSpec(svc: ServiceSpec): ServiceSpec {
   return { key, scheduler: svc.scheduler, flags: svc.flags & SVC_F_USER_MASK, timeout: svc.timeout, netmask: svc.netmask, ...(svc.pe ? { pe: svc.pe } : {}) };
 }
 
-/** A destination key in canonical form. */
-export function normalizeDestKey(dest: DestKey): DestKey {
+/** The canonical address of a destination; EINVAL when the address or port cannot be sent. */
+function checkDestKey(dest: DestKey): string {
   const ip = parseIp(dest.addr);
   if (!ip || ip.af !== dest.af) throw bad(`destination address ${dest.addr} is not ${dest.af}`);
   if (!Number.isInteger(dest.port) || dest.port < 0 || dest.port > 65535) throw bad(`destination port ${dest.port}`);
-  return { af: dest.af, addr: canonicalIp(dest.addr) ?? dest.addr, port: dest.port };
+  return canonicalIp(dest.addr) ?? dest.addr;
+}
+
+/** A destination key in canonical form. */
+export function normalizeDestKey(dest: DestKey): DestKey {
+  return { af: dest.af, addr: checkDestKey(dest), port: dest.port };
 }
 
 /**
  * A destination as it will be stored: for gate (route) and ipip (tunnel) forwarding on a
  * non-fwmark service the port is forced to the service port, as ipvsadm and ldirectord do.
+ * This is the only place the rewrite happens for every backend; it runs once per op on the bulk
+ * apply path, so it builds exactly one object.
  */
 export function normalizeDestSpec(svc: ServiceKey, dest: DestSpec): DestSpec {
-  const key = normalizeDestKey(dest);
-  const port = svc.kind === 'addr' && (dest.fwd === 'route' || dest.fwd === 'tunnel') ? svc.port : key.port;
-  if (!Number.isInteger(dest.uThresh) || dest.uThresh < 0 || dest.uThresh > 0xffffffff) throw bad(`uThresh ${dest.uThresh}`);
-  if (!Number.isInteger(dest.lThresh) || dest.lThresh < 0 || dest.lThresh > 0xffffffff) throw bad(`lThresh ${dest.lThresh}`);
-  if (!Number.isInteger(dest.weight)) throw bad(`weight ${dest.weight}`);
-  return { ...key, port, fwd: dest.fwd, weight: dest.weight, uThresh: dest.uThresh, lThresh: dest.lThresh };
+  const addr = checkDestKey(dest);
+  const { fwd, weight, uThresh, lThresh } = dest;
+  if (!Number.isInteger(uThresh) || uThresh < 0 || uThresh > 0xffffffff) throw bad(`uThresh ${uThresh}`);
+  if (!Number.isInteger(lThresh) || lThresh < 0 || lThresh > 0xffffffff) throw bad(`lThresh ${lThresh}`);
+  if (!Number.isInteger(weight)) throw bad(`weight ${weight}`);
+  const port = kernelPort(svc, fwd, dest.port);
+  return { af: dest.af, addr, port, fwd, weight, uThresh, lThresh };
 }

@@ -1,8 +1,14 @@
 // The typed, frozen Config model: what ldirectord.cf says, with upstream's defaults and derived values applied.
 import type { Af } from './ipvs.js';
-import type { ServiceName } from '../checks/types.js';
 
-export type { Af, ServiceName };
+export type { Af };
+
+/** ldirectord's negotiate service names (spec §3.3). */
+export const SERVICE_NAMES = [
+  'dns', 'ftp', 'http', 'https', 'http_proxy', 'imap', 'imaps', 'ldap', 'ldaps', 'mysql', 'nntp', 'none',
+  'oracle', 'pgsql', 'pop', 'pops', 'radius', 'simpletcp', 'sip', 'smtp', 'submission',
+] as const;
+export type ServiceName = (typeof SERVICE_NAMES)[number];
 
 /** Where a node came from: config file path and 1-based line number. */
 export interface Position {
@@ -52,8 +58,6 @@ export interface RealServer {
   readonly effectiveRequest: string;
   /** Effective receive for checks: own receive, else the virtual's. */
   readonly effectiveReceive: string;
-  /** Port the checks use (upstream's ld_checkport): checkport=, else this port if > 0, else the service's port. */
-  readonly checkPort?: number;
   /** Host text as written (before resolution), for messages. */
   readonly host: string;
 }

@@ -3,7 +3,7 @@ import type { Clock } from '../clock.js';
 import type { Ipvs } from '../ipvs/types.js';
 import type { Logger } from '../log/types.js';
 import type { IpvsOp, ServiceKey } from '../model/ipvs.js';
-import { destKey, hostPort, serviceKey } from '../model/keys.js';
+import { destKey, hostPort, kernelPort, serviceKey } from '../model/keys.js';
 import { apply } from './apply.js';
 import type { ApplyReport } from './apply.js';
 import { desiredState } from './desired.js';
@@ -141,7 +141,7 @@ export class Reconciler {
       if (t.cleanStop === false) continue;
       const obs = byKey.get(serviceKey(t.svc.key));
       if (!obs) continue;
-      const configured = new Map(t.reals.map((r) => [destKey({ af: r.af, addr: r.addr, port: t.svc.key.kind === 'addr' && r.fwd !== 'masq' ? t.svc.key.port : r.port }), r]));
+      const configured = new Map(t.reals.map((r) => [destKey({ af: r.af, addr: r.addr, port: kernelPort(t.svc.key, r.fwd, r.port) }), r]));
       for (const d of obs.dests) {
         const r = configured.get(destKey(d));
         if (!r || d.weight === 0) continue;

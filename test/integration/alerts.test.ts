@@ -6,12 +6,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { systemClock } from '../../src/clock.js';
-import { AlertSender } from '../../src/alerts/email.js';
+import { AlertSender } from '../../src/daemon/hooks/email.js';
 import { FakeIpvs } from '../../src/ipvs/index.js';
 import { MemoryLogger } from '../../src/log/index.js';
 import { Daemon } from '../../src/daemon/daemon.js';
-import { schedulerHealthFactory } from '../../src/daemon/health-adapter.js';
-import { makeParse } from '../../src/daemon/parse.js';
+import { schedulerHealthFactory } from '../../src/daemon/health.js';
+import { makeParse } from '../../src/config/load.js';
 import { startSmtpRecorder, type SmtpRecorder } from '../support/smtp.js';
 
 // smtp= takes a host only (port 25, as upstream's Net::SMTP use), so the server gets its own loopback address.
