@@ -42,21 +42,25 @@ const LOADERS: Partial<Record<CheckName, Loader>> = {
 };
 
 const cache = new Map<CheckName, Checker>();
+/** Starts (once) the import behind a cached lazy checker; preloadCheckers uses it. */
+const warmers = new Map<CheckName, () => Promise<Checker>>();
 
-/** A checker that imports its module on its first call and then calls straight through. */
+/** A checker that imports its module on its first call (or preload) and then calls straight through. */
 function lazy(name: CheckName, load: Loader): Checker {
   let loaded: Checker | undefined;
   let loading: Promise<Checker> | undefined;
-  return (spec, signal) => {
-    if (loaded) return loaded(spec, signal);
-    loading ??= load().then(
+  const warm = (): Promise<Checker> =>
+    (loading ??= load().then(
       (c) => (loaded = c),
       (err: unknown) => {
         loading = undefined; // a failed import is retried next time, and this check reports it
         throw err;
       },
-    );
-    return loading.then(
+    ));
+  warmers.set(name, warm);
+  return (spec, signal) => {
+    if (loaded) return loaded(spec, signal);
+    return warm().then(
       (c) => c(spec, signal),
       (err: unknown) => down(`${name}: check module failed to load: ${err instanceof Error ? err.message : String(err)}`),
     );
@@ -78,11 +82,15 @@ export function hasChecker(name: CheckName): boolean {
   return LOADERS[name] !== undefined;
 }
 
-/** Imports the modules of `names` ahead of their first check, so a slow cold import does not eat a check's budget. */
+/**
+ * Imports the modules of `names` ahead of their first check, so a slow cold import does not eat a check's
+ * budget: once it resolves, those checkers run straight through. Unknown names and failed imports are ignored.
+ */
 export async function preloadCheckers(names: Iterable<CheckName>): Promise<void> {
   const loads = [...new Set(names)].flatMap((n) => {
-    const load = LOADERS[n];
-    return load ? [load().then(() => undefined, () => undefined)] : [];
+    getChecker(n);
+    const warm = warmers.get(n);
+    return warm ? [warm().then(() => undefined, () => undefined)] : [];
   });
   await Promise.all(loads);
 }

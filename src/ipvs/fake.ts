@@ -62,6 +62,11 @@ export interface FakeIpvsOptions {
   /** Called with every call as it happens (recording for benchmarks: LDIRD_FAKE_RECORD). */
   readonly onCall?: (call: FakeCall) => void;
   /**
+   * IPv4 addresses the local routing table marks broadcast (inet_addr_type() = RTN_BROADCAST), which
+   * ip_vs_new_dest refuses; default: those of a host whose only interface is lo (127.0.0.1/8).
+   */
+  readonly broadcasts?: readonly string[];
+  /**
    * Interfaces sync daemons may use, besides `lo` (mtu 65536), which every namespace has; any other
    * name is ENODEV, as on a kernel (the kernel test creates a dummy interface for the same purpose).
    */
@@ -101,7 +106,8 @@ function fail(errno: IpvsErrno, what: string): never {
 }
 
 // ip_vs_new_dest: IPv4 must be RTN_UNICAST or RTN_LOCAL; IPv6 unicast and not link-local.
-function checkDestAddress(d: DestKey): void {
+function checkDestAddress(d: DestKey, broadcasts: ReadonlySet<string>): void {
+  if (broadcasts.has(d.addr)) fail('EINVAL', `destination ${d.addr} is a broadcast address in the routing table`);
   const ip = parseIp(d.addr);
   if (!ip) fail('EINVAL', `destination address ${d.addr}`);
   const b = ip.bytes;
@@ -144,6 +150,7 @@ export class FakeIpvs implements Ipvs {
   private readonly pes: ReadonlySet<string>;
   private readonly faults: { errno: IpvsErrno; op?: string; left: number }[] = [];
   private readonly unavailable: boolean;
+  private readonly broadcasts: ReadonlySet<string>;
   private closed = false;
   private readonly onCall: ((call: FakeCall) => void) | undefined;
   private readonly interfaces = new Map<string, number>([['lo', 65536]]);
@@ -155,6 +162,7 @@ export class FakeIpvs implements Ipvs {
     this.schedulers = new Set(opts.schedulers ?? KERNEL_SCHEDULERS);
     this.pes = new Set(opts.pes ?? KERNEL_PES);
     this.unavailable = opts.unavailable ?? false;
+    this.broadcasts = new Set(opts.broadcasts ?? ['127.255.255.255']);
   }
 
   /** A fake preloaded from `ipvsadm -S -n` text. */
@@ -423,7 +431,7 @@ export class FakeIpvs implements Ipvs {
     const d = normalizeDestSpec(s.key, dest);
     this.checkDestAttrs(s, d);
     if (s.dests.has(destIdentity(d))) fail('EEXIST', `destination ${destKey(d)} exists in ${serviceKey(s.key)}`);
-    checkDestAddress(d);
+    checkDestAddress(d, this.broadcasts);
     s.dests.set(destIdentity(d), { spec: d, active: 0, inact: 0, persist: 0 });
   }
 

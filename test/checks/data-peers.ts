@@ -17,31 +17,40 @@ export async function expectDown(result: Promise<CheckResult>, reason: RegExp): 
   expect(!r.ok && r.reason).toMatch(reason);
 }
 
-/** A hostile test peer that counts the sockets still open to it. */
+/** A hostile test peer that counts the connections it accepted and the sockets still open to it. */
 export interface CountedPeer {
   readonly port: number;
+  accepted(): number;
   open(): number;
   close(): Promise<void>;
 }
 
 /**
- * Runs `run(peer.port)` and expects down (with a reason matching `reason`, within `withinMs` when given), then that
- * the check closed its socket to the peer within `closedWithinMs` (default 100); closes the peer afterwards.
+ * Runs `run(peer.port)` and expects: the check connected (the peer accepted a connection), came back down
+ * with a reason matching `reason`, within `withinMs` when given and, for a silent peer, not before
+ * `notBeforeMs` (a checker that gives up at once without waiting for the answer fails); then that it
+ * closed its socket to the peer within `closedWithinMs` (default 100). Closes the peer afterwards.
  */
 export async function expectDownAndClosed(
   peer: CountedPeer,
   run: (port: number) => Promise<CheckResult>,
-  opts: { readonly reason?: RegExp; readonly withinMs?: number; readonly closedWithinMs?: number } = {},
+  opts: { readonly reason: RegExp; readonly withinMs?: number; readonly notBeforeMs?: number; readonly closedWithinMs?: number },
 ): Promise<void> {
-  const t0 = Date.now();
-  const r = await run(peer.port);
-  expect(r.ok).toBe(false);
-  if (opts.reason !== undefined) expect(!r.ok && r.reason).toMatch(opts.reason);
-  if (opts.withinMs !== undefined) expect(Date.now() - t0).toBeLessThan(opts.withinMs);
-  // At least one pause lets the kernel deliver the FIN to the peer.
-  for (let waited = 0; waited < (opts.closedWithinMs ?? 100) && (waited === 0 || peer.open() > 0); waited += 100) await pause(100);
-  expect(peer.open()).toBe(0);
-  await peer.close();
+  try {
+    const t0 = Date.now();
+    const r = await run(peer.port);
+    const took = Date.now() - t0;
+    expect(r.ok).toBe(false);
+    expect(!r.ok && r.reason).toMatch(opts.reason);
+    expect(peer.accepted()).toBeGreaterThan(0);
+    if (opts.withinMs !== undefined) expect(took).toBeLessThan(opts.withinMs);
+    if (opts.notBeforeMs !== undefined) expect(took).toBeGreaterThanOrEqual(opts.notBeforeMs);
+    // At least one pause lets the kernel deliver the FIN to the peer.
+    for (let waited = 0; waited < (opts.closedWithinMs ?? 100) && (waited === 0 || peer.open() > 0); waited += 100) await pause(100);
+    expect(peer.open()).toBe(0);
+  } finally {
+    await peer.close();
+  }
 }
 
 /** A port free on `host` for TCP and, when `udp`, for UDP too (DNS and RADIUS servers bind both). */
@@ -84,8 +93,10 @@ export function pause(ms: number): Promise<void> {
  */
 export function oversizedPeer(header: Buffer, host = '127.0.0.1', bytes = 10 * 1024 * 1024): Promise<CountedPeer> {
   const sockets = new Set<net.Socket>();
+  let accepted = 0;
   const chunk = Buffer.alloc(64 * 1024, 0x41);
   const server = net.createServer((s) => {
+    accepted++;
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
     s.on('error', () => undefined);
@@ -104,6 +115,7 @@ export function oversizedPeer(header: Buffer, host = '127.0.0.1', bytes = 10 * 1
     server.listen(0, host, () =>
       resolve({
         port: (server.address() as net.AddressInfo).port,
+        accepted: () => accepted,
         open: () => sockets.size,
         close: () =>
           new Promise<void>((r) => {

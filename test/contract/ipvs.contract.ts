@@ -24,6 +24,11 @@ export interface ContractHooks {
    * daemon running); without it those cases are skipped.
    */
   readonly syncInterface?: string;
+  /**
+   * The largest weight the backend takes. The kernel stores an int (netlink, and the fake that mirrors
+   * it, take up to 2^31-1); the ipvsadm command line refuses anything above 65535 (ERANGE).
+   */
+  readonly maxWeight?: number;
 }
 
 const tcp = (addr: string, port: number): ServiceKey => ({ kind: 'addr', af: addr.includes(':') ? 'inet6' : 'inet', protocol: 'tcp', addr, port });
@@ -163,11 +168,25 @@ export function runIpvsContract(name: string, makeIpvs: () => Promise<Ipvs>, hoo
       ['adding a destination with a negative weight', 'ERANGE', async (x: Ipvs) => { await x.addService(svc(tcp('10.0.0.1', 80), 'rr')); await x.addDest(tcp('10.0.0.1', 80), dest('10.0.1.1', 80, { weight: -1 })); }],
       ['adding a destination with its lower threshold above the upper', 'ERANGE', async (x: Ipvs) => { await x.addService(svc(tcp('10.0.0.1', 80), 'rr')); await x.addDest(tcp('10.0.0.1', 80), dest('10.0.1.1', 80, { uThresh: 10, lThresh: 20 })); }],
       ['editing a destination to its lower threshold above the upper', 'ERANGE', async (x: Ipvs) => { await x.addService(svc(tcp('10.0.0.1', 80), 'rr')); await x.addDest(tcp('10.0.0.1', 80), dest('10.0.1.1', 80)); await x.editDest(tcp('10.0.0.1', 80), dest('10.0.1.1', 80, { uThresh: 1, lThresh: 2 })); }],
+      // inet_addr_type() finds lo's 127.255.255.255 as a broadcast route in the local table.
+      ['adding a destination the routing table marks broadcast', 'EINVAL', async (x: Ipvs) => { await x.addService(svc(tcp('10.0.0.1', 80), 'rr')); await x.addDest(tcp('10.0.0.1', 80), dest('127.255.255.255', 80, { fwd: 'masq' })); }],
       ['adding a multicast destination', 'EINVAL', async (x: Ipvs) => { await x.addService(svc(tcp('10.0.0.1', 80), 'rr')); await x.addDest(tcp('10.0.0.1', 80), dest('224.0.0.5', 80, { fwd: 'masq' })); }],
       ['adding a link-local IPv6 destination', 'EINVAL', async (x: Ipvs) => { await x.addService(svc(tcp('2001:db8::1', 80), 'rr')); await x.addDest(tcp('2001:db8::1', 80), dest('fe80::1', 80, { fwd: 'masq' })); }],
       ['adding an IPv6 destination to an IPv4 service by NAT', 'EINVAL', async (x: Ipvs) => { await x.addService(svc(tcp('10.0.0.1', 80), 'rr')); await x.addDest(tcp('10.0.0.1', 80), dest('2001:db8::2', 80, { fwd: 'masq' })); }],
     ])('fails %s with %s', async (_what, errno, run) => {
       expect(await errnoOf(run(ipvs))).toBe(errno);
+    }, t);
+
+    const maxWeight = hooks.maxWeight ?? 0x7fffffff;
+    it(`takes a weight of 65536 ${maxWeight > 65535 ? 'and reads it back' : 'only up to 65535 (ERANGE above)'}`, async () => {
+      const k = tcp('10.0.0.1', 80);
+      await ipvs.addService(svc(k, 'rr'));
+      expect(await errnoOf(ipvs.addDest(k, dest('10.0.1.1', 80, { weight: 65535 })))).toBe('ok');
+      expect(await errnoOf(ipvs.addDest(k, dest('10.0.1.2', 80, { weight: 65536 })))).toBe(maxWeight > 65535 ? 'ok' : 'ERANGE');
+      expect(await errnoOf(ipvs.editDest(k, dest('10.0.1.1', 80, { weight: 70000 })))).toBe(maxWeight >= 70000 ? 'ok' : 'ERANGE');
+      const snap = await ipvs.snapshot();
+      const want = maxWeight > 65535 ? [['10.0.1.1', 70000], ['10.0.1.2', 65536]] : [['10.0.1.1', 65535]];
+      expect(snap.services[0]?.dests.map((d) => [d.addr, d.weight])).toEqual(want);
     }, t);
 
     it('rewrites the destination port to the service port for gate and ipip, not for masq', async () => {

@@ -62,6 +62,9 @@ CONF
   mv -f "$CFG.tmp" "$CFG"
 }
 
+# accepts NS: TCP connections accepted in namespace NS so far (PassiveOpens of its /proc/net/snmp).
+accepts() { ip netns exec "$1" awk '/^Tcp:/ { if (!h) { for (i = 1; i <= NF; i++) if ($i == "PassiveOpens") c = i; h = 1 } else print $c }' /proc/net/snmp; }
+
 # weight_of RIP: the real's weight in `ipvsadm -Ln` ("" when absent).
 weight_of() { ipvsadm -Ln | awk -v r="$1:80" '$1 == "->" && $2 == r {print $4}'; }
 
@@ -227,8 +230,21 @@ mark=$(log_mark)
 topo_servers 60 >/run/e2e/during-restart.out &
 loop=$!
 "${LD[@]}" restart || fail "restart exited $?"
-sleep $((INTERVAL * 3))
+newpid=$(cat /var/run/ldirectord.ldirectord.pid)
 wait "$loop"
+# The client is done: from here on only the new daemon's checks connect to the reals. Two connections
+# to each real mean its first check finished (and was applied) before the assertions below.
+declare -A seen=()
+for r in real1 real2 real3; do seen[$r]=$(accepts "$r"); done
+k=$(date +%s)
+for r in real1 real2 real3; do
+  while (($(accepts "$r") < ${seen[$r]} + 2)); do
+    (($(date +%s) - k <= 2 * INTERVAL + MARGIN + 10)) || fail "the new daemon (pid $newpid) did not check $r twice within $((2 * INTERVAL + MARGIN + 10)) s"
+    sleep 0.2
+  done
+done
+kill -0 "$newpid" || fail "the new daemon (pid $newpid) is gone"
+ok "the new daemon (pid $newpid) checked every real twice in $(($(date +%s) - k)) s"
 got=$(cat /run/e2e/during-restart.out); echo "servers during the restart: $got"
 [[ $got != *E* ]] || fail "failed requests during the restart: '$got'"
 [[ $(ipvsadm -Sn) == "$before" ]] || fail "the table changed across the restart"

@@ -1,8 +1,9 @@
 // The CLI lifecycle with real processes: start/status/reload/stop, pid files, exit codes, upstream bugs fixed.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { inotifyWatchesOn } from '../support/inotify.js';
 
 let root: string;
 let bin: string;
@@ -20,15 +21,30 @@ virtual=127.0.0.1:80
 \tscheduler=rr
 `;
 
-function ld(args: string[], cwd = root) {
+function ld(args: string[], cwd = root, env: Record<string, string> = {}) {
   const r = spawnSync(process.execPath, [bin, ...args], {
     cwd,
     encoding: 'utf8',
-    env: { ...process.env, LDIRD_RUNDIR: run, LDIRD_IPVS: 'fake', LDIRD_CONFIG_DIRS: etc, LDIRD_DEFAULT_LOGFILE: logPath, NODE_OPTIONS: '' },
+    env: { ...process.env, LDIRD_RUNDIR: run, LDIRD_IPVS: 'fake', LDIRD_CONFIG_DIRS: etc, LDIRD_DEFAULT_LOGFILE: logPath, NODE_OPTIONS: '', ...env },
     timeout: 60_000,
   });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
+
+/** Polls until `pred` holds, failing with `what` after `ms`. */
+async function until(pred: () => boolean, what: string, ms = 20_000): Promise<void> {
+  const t0 = Date.now();
+  while (!pred()) {
+    if (Date.now() - t0 > ms) throw new Error(`not within ${ms} ms: ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** The IPVS writes of a daemon run with LDIRD_FAKE_RECORD=file, as ipvsadm arguments (the recording fake's format). */
+const recorded = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8') : '').split('\n').map((l) => l.replace(/^\S+ /, ''));
+/** CONFIG() with virtual 127.0.0.1:`port` and these reals (port 1, masq). */
+const configWith = (port: number, reals: string[], extra = '') =>
+  CONFIG().replace('127.0.0.1:80', `127.0.0.1:${port}`).replace('quiescent=yes', `quiescent=yes${extra}`).replace('\treal=127.0.0.2:1 masq\n', reals.map((r) => `\treal=${r}:1 masq\n`).join(''));
 
 const logText = () => (existsSync(logPath) ? readFileSync(logPath, 'utf8') : '');
 const pidOf = (name: string) => Number(readFileSync(join(run, `ldirectord.${name}.pid`), 'utf8').trim());
@@ -61,7 +77,7 @@ beforeAll(() => {
 }, 180_000);
 
 afterAll(() => {
-  for (const n of ['ldirectord', 'ldirectord.cf', 'main.cf', 'other.cf']) {
+  for (const n of ['ldirectord', 'ldirectord.cf', 'relative.cf', 'poll.cf', 'main.cf', 'other.cf']) {
     try {
       process.kill(pidOf(n), 'SIGKILL');
     } catch {
@@ -118,9 +134,16 @@ describe('ldirectord CLI lifecycle', () => {
 
   it('reload sends HUP and the daemon logs the reload', async () => {
     expect(ld(['reload']).code).toBe(0);
-    const t0 = Date.now();
-    while (!logText().includes('Reloading Linux Director Daemon config on signal') && Date.now() - t0 < 10_000) await new Promise((r) => setTimeout(r, 100));
-    expect(logText()).toContain('Reloading Linux Director Daemon config on signal');
+    await until(() => logText().includes('Reloading Linux Director Daemon config on signal'), 'the reload line');
+  });
+
+  it('try-restart restarts a running daemon (new pid)', async () => {
+    const pid = pidOf('ldirectord');
+    expect(ld(['try-restart']).code).toBe(0);
+    expect(alive(pid)).toBe(false);
+    const pid2 = pidOf('ldirectord');
+    expect(pid2).not.toBe(pid);
+    expect(alive(pid2)).toBe(true);
   });
 
   it('stop waits for the daemon to finish, which removes its pid file', () => {
@@ -132,18 +155,71 @@ describe('ldirectord CLI lifecycle', () => {
     expect(ld(['status']).code).toBe(3);
   });
 
-  it('a relative config path keeps working after daemonizing (reload finds the file)', async () => {
-    expect(ld(['ldirectord.cf', 'start'], etc).code).toBe(0);
-    const pid = pidOf('ldirectord.cf');
-    expect(ld(['ldirectord.cf', 'reload'], etc).code).toBe(0);
-    await new Promise((r) => setTimeout(r, 1500));
+  it('try-restart and force-reload of a stopped daemon start nothing', () => {
+    expect(ld(['try-restart']).code).toBe(0);
+    expect(existsSync(join(run, 'ldirectord.ldirectord.pid'))).toBe(false);
+    expect(ld(['status']).code).toBe(3);
+    expect(ld(['force-reload']).code).toBe(1);
+    expect(ld(['status']).code).toBe(3);
+  });
+
+  it('a relative config path found only in the working directory keeps working after daemonizing; reload and force-reload change IPVS', async () => {
+    // No search directory holds it: only the working-directory fallback finds rel/relative.cf, and the
+    // daemon (cwd "/") must be handed an absolute path to read it at start and again on SIGHUP.
+    const noConfigs = join(root, 'no-configs');
+    mkdirSync(noConfigs, { recursive: true });
+    mkdirSync(join(root, 'rel'), { recursive: true });
+    const cfg = join(root, 'rel', 'relative.cf');
+    const record = join(root, 'relative.ipvs');
+    const env = { LDIRD_CONFIG_DIRS: noConfigs, LDIRD_FAKE_RECORD: record };
+    const text = (reals: string[]) => configWith(82, reals);
+    const ops = () => recorded(record);
+    const added = (ip: string) => ops().includes(`-a -t 127.0.0.1:82 -r ${ip}:1 -m -w 1`);
+    writeFileSync(cfg, text(['127.0.0.2']));
+
+    expect(ld(['rel/relative.cf', 'start'], root, env)).toMatchObject({ code: 0, err: '' });
+    const pid = pidOf('relative.cf');
+    await until(() => added('127.0.0.2'), 'the first real added from the relative config');
+
+    writeFileSync(cfg, text(['127.0.0.2', '127.0.0.3']));
+    expect(ld(['rel/relative.cf', 'reload'], root, env).code).toBe(0);
+    await until(() => added('127.0.0.3'), 'the real added by the file, re-read on SIGHUP');
+
+    writeFileSync(cfg, text(['127.0.0.3']));
+    expect(ld(['rel/relative.cf', 'force-reload'], root, env).code).toBe(0);
+    await until(() => ops().includes('-d -t 127.0.0.1:82 -r 127.0.0.2:1'), 'the real removed by the file, re-read on force-reload');
     expect(logText()).not.toMatch(/can not open file/);
-    expect(ld(['ldirectord.cf', 'restart'], etc).code).toBe(0);
-    const pid2 = pidOf('ldirectord.cf');
+    expect(alive(pid)).toBe(true);
+
+    expect(ld(['rel/relative.cf', 'restart'], root, env).code).toBe(0);
+    const pid2 = pidOf('relative.cf');
     expect(pid2).not.toBe(pid);
     expect(alive(pid)).toBe(false);
-    expect(ld(['ldirectord.cf', 'stop'], etc).code).toBe(0);
+    expect(alive(pid2)).toBe(true);
+    expect(ld(['rel/relative.cf', 'stop'], root, env).code).toBe(0);
     expect(alive(pid2)).toBe(false);
+  });
+
+  it('LDIRD_WATCH_POLLING=1 autoreloads by stat polling (no inotify watch): a save by rename changes IPVS', async () => {
+    const dir = join(root, 'poll');
+    mkdirSync(dir, { recursive: true });
+    const cfg = join(dir, 'poll.cf');
+    const record = join(root, 'poll.ipvs');
+    const env = { LDIRD_WATCH_POLLING: '1', LDIRD_FAKE_RECORD: record };
+    const added = (ip: string) => recorded(record).includes(`-a -t 127.0.0.1:83 -r ${ip}:1 -m -w 1`);
+    writeFileSync(cfg, configWith(83, ['127.0.0.2'], '\nautoreload=yes'));
+    expect(ld([cfg, 'start'], root, env).code).toBe(0);
+    const pid = pidOf('poll.cf');
+    await until(() => added('127.0.0.2'), 'the first real');
+    // The watcher is set up before the first checks are applied; give the first stat poll a moment.
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(inotifyWatchesOn(dir, pid)).toBe(0);
+    writeFileSync(`${cfg}.swp`, configWith(83, ['127.0.0.2', '127.0.0.3'], '\nautoreload=yes'));
+    renameSync(`${cfg}.swp`, cfg);
+    await until(() => added('127.0.0.3'), 'the real added by the saved file, seen by polling');
+    expect(logText()).toContain(`Configuration file '${cfg}' has changed on disk`);
+    expect(ld([cfg, 'stop'], root, env).code).toBe(0);
+    expect(alive(pid)).toBe(false);
   });
 
   it('-d runs in the foreground, logs to stderr with DEBUG2 copies, writes no pid file, and stops on TERM', async () => {

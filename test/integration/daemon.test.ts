@@ -5,13 +5,9 @@ import type { AddressInfo } from 'node:net';
 import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { systemClock } from '../../src/clock.js';
-import { runShell } from '../../src/daemon/hooks/exec.js';
 import { FakeIpvs } from '../../src/ipvs/index.js';
-import { LdLogger } from '../../src/log/index.js';
-import { Daemon } from '../../src/daemon/daemon.js';
-import { schedulerHealthFactory } from '../../src/daemon/health.js';
-import { makeParse } from '../../src/config/load.js';
+import type { Daemon } from '../../src/daemon/daemon.js';
+import { startDaemon } from '../support/daemon.js';
 
 interface Real {
   server: Server;
@@ -94,18 +90,7 @@ beforeAll(async () => {
   ipvs = new FakeIpvs();
   // A foreign service that must never be touched.
   await ipvs.addService({ key: { kind: 'addr', af: 'inet', protocol: 'tcp', addr: '10.9.9.9', port: 22 }, scheduler: 'rr', flags: 0, timeout: 0, netmask: 32 });
-  const logger = new LdLogger({ cfgName: 'web.cf', target: { kind: 'file', path: logPath } });
-  daemon = await Daemon.start({
-    configPath: cfgPath,
-    ipvs,
-    logger,
-    clock: systemClock,
-    parse: makeParse(),
-    runCommand: (c) => runShell(c, logger),
-    health: schedulerHealthFactory({ clock: systemClock, logger, hostname: 'director' }),
-    watchDebounceMs: 100,
-    resyncMs: 1000,
-  });
+  daemon = await startDaemon(cfgPath, logPath, ipvs);
 }, 30_000);
 
 afterAll(async () => {

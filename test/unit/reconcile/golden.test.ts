@@ -1,10 +1,11 @@
-// Golden plans: fixtures/plans/<case>/{config.cf, observed.save, health.json} → expected.ops (as text).
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+// Golden plans: fixtures/plans/<case>/{config.cf, observed.save, health.json} → expected.ops (as text); see test/support/golden.ts.
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseConfig, staticResolver } from '../../../parsers/ldirectord-cf/index.js';
 import { parseSave } from '../../../parsers/ipvsadm/index.js';
 import { desiredState, eventMessage, formatOperation, plan, targetsFromConfig } from '../../../src/reconcile/index.js';
 import type { Health } from '../../../src/reconcile/index.js';
+import { expectGolden } from '../../support/golden.js';
 
 const ROOT = join(process.cwd(), 'fixtures/plans');
 const cases = existsSync(ROOT) ? readdirSync(ROOT).sort() : [];
@@ -22,8 +23,6 @@ describe('golden plans over fixtures/plans', () => {
     const observed = saved.state;
     const ops = plan(desiredState(targetsFromConfig(parsed.config), lookup, observed), observed);
     const text = ops.map((p) => `${formatOperation(p.op)}\t# ${eventMessage(p.event)}\n`).join('');
-    const file = join(dir, 'expected.ops');
-    if (process.env.UPDATE_GOLDEN === '1') writeFileSync(file, text);
-    expect(text).toBe(readFileSync(file, 'utf8'));
+    expectGolden(join(dir, 'expected.ops'), text);
   });
 });
