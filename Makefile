@@ -32,6 +32,7 @@ check: check-fast build
 	$(MAKE) test-kernel
 	$(MAKE) test-e2e
 	$(MAKE) test-deb
+	$(MAKE) test-parity
 
 # ldirectord-ng vs Perl ldirectord and keepalived, host + QEMU guest (issue 7); not part of check.
 # Quick run: make bench BENCH_SIZES=10,100. Writes bench/results/{host,guest,results}.json, summary.md, bench.svg.
@@ -117,3 +118,27 @@ capture-ipvs: setup vm-setup
 .PHONY: vm-shell
 vm-shell: vm-setup
 	test/vm/run -i -t 86400 -- env PS1='vm# ' bash --norc -i
+
+# Table and log parity with Debian's Perl ldirectord (issue 12) in the QEMU guest: each config's reals
+# served from a network namespace in three states (all up, some down, changing while running); Perl's
+# daemon then ours on a fresh table; tables compared as sets, log messages as multisets; writes
+# test/parity/last-run.md. test-parity (in check): the seed's config (TCG budget: ~6 daemon runs);
+# check-slow: directives.cf (every check type/forward method the guest serves) and every
+# upstream-accepted ../shared/corpus file (those skipped without ../shared).
+.PHONY: test-parity test-parity-corpus check-slow
+PARITY_OUT := build/parity
+PARITY_CONFIGS := test/parity/configs/seed.cf
+test-parity: build vm-setup
+	rm -rf $(PARITY_OUT) && mkdir -p $(PARITY_OUT)
+	test/vm/run -t 1800 -w $(CURDIR)/$(PARITY_OUT) -- test/parity/run.sh $(CURDIR)/$(PARITY_OUT) $(PARITY_CONFIGS)
+	node test/parity/compare.mjs $(PARITY_OUT) test/parity/last-run.md
+
+# directives.cf and the corpus (absent ../shared/corpus: directives.cf only).
+test-parity-corpus: build vm-setup
+	rm -rf $(PARITY_OUT)-corpus && mkdir -p $(PARITY_OUT)-corpus
+	@files="$(CURDIR)/test/parity/configs/directives.cf $$(test/parity/corpus-files.sh ../shared/corpus)"; \
+	test/vm/run -t 7200 -m 1536 -w $(CURDIR)/$(PARITY_OUT)-corpus -- test/parity/run.sh $(CURDIR)/$(PARITY_OUT)-corpus $$files && \
+	node test/parity/compare.mjs $(PARITY_OUT)-corpus test/parity/last-run-corpus.md
+
+# Slow gates not in check (each a prerequisite target).
+check-slow: test-parity-corpus

@@ -100,4 +100,9 @@ export default tseslint.config(
     files: ['**/*.js', '**/*.cjs', 'bin/*'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
   },
+  {
+    // Plain-Node helper scripts of the guest harnesses (test/parity).
+    files: ['**/*.mjs'],
+    languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly', setInterval: 'readonly' } },
+  },
 );

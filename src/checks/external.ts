@@ -1,6 +1,7 @@
 // checktype=external and external-perl: run checkcommand with upstream's argv (vip vport rip rport), no shell.
 import { describeOutcome, runChild } from './child.js';
-import { down, up } from './result.js';
+import { perlWorker } from './perl-worker.js';
+import { down, up, withTimeout } from './result.js';
 import { bracketed, hostPort } from '../model/keys.js';
 import type { Checker, CheckSpec } from './types.js';
 
@@ -25,10 +26,25 @@ export const check: Checker = (spec, signal) => {
 };
 
 /**
- * checktype=external-perl: run the script with perl in a child (re-read each time, unlike upstream's
- * cache); exit 0 or falling off the end → up; non-zero exit, die or timeout → down.
+ * checktype=external-perl: the script is compiled once per daemon life by a perl worker (upstream's
+ * cache: edits need a restart, not a reload) and called with upstream's 4 arguments in a forked
+ * child per check; exit 0 or falling off the end → up; non-zero exit, die or timeout → down.
  */
-export const checkPerl: Checker = (spec, signal) => {
-  if (spec.checkCommand === undefined || spec.checkCommand === '') return Promise.resolve(down('external-perl: no checkcommand configured'));
-  return run(`perl ${spec.checkCommand}`, 'perl', [spec.checkCommand, ...externalArgs(spec)], spec, signal);
+export const checkPerl: Checker = async (spec, signal) => {
+  if (spec.checkCommand === undefined || spec.checkCommand === '') return down('external-perl: no checkcommand configured');
+  const args = externalArgs(spec);
+  const label = `external-perl ${spec.checkCommand} ${args.join(' ')} for ${hostPort(spec.host, spec.port)}`;
+  const worker = perlWorker(spec.checkCommand);
+  await worker.whenReady(); // compiling is not part of the check's time, as upstream's alarm
+  const t = withTimeout(signal, spec.checkTimeoutMs);
+  try {
+    const r = await worker.call(args, t.signal);
+    if ('error' in r) return down(`${label}: ${r.error}`);
+    if (t.signal.aborted) return down(`${label}: timed out after ${spec.checkTimeoutMs} ms, killed`);
+    if (r.status === 0) return up(`external-perl ${spec.checkCommand} exit status 0`);
+    const how = r.status & 127 ? `killed by signal ${r.status & 127}` : `exit status ${r.status >> 8}`;
+    return down(`${label}: ${how}${r.died !== undefined ? `: ${JSON.stringify(r.died)}` : ''}`);
+  } finally {
+    t.dispose();
+  }
 };

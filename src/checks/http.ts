@@ -4,8 +4,9 @@
 // got cost ~1 ms CPU per check (≤1,000 checks/s per core), node:http 0.12–0.4 ms, this client much less;
 // the 5,000 checks/s target rules got out (figures: bench/checks.ts and the issue-4 report).
 import { isIP } from 'node:net';
+import tls from 'node:tls';
 import { CheckFailure, compileReceive, describeError, down, MAX_REPLY_BYTES, perlMatch, quote, up, withTimeout } from './result.js';
-import { dial, type Conn } from './tcp.js';
+import { Conn, dial } from './tcp.js';
 import { bracketed, hostPort } from '../model/keys.js';
 import type { Checker, CheckResult, CheckSpec } from './types.js';
 
@@ -39,18 +40,18 @@ const MAX_HEADERS = 200;
  */
 async function exchange(method: 'GET' | 'HEAD', f: Fetch, signal: AbortSignal): Promise<Reply> {
   const { url } = f;
-  const tls = url.protocol === 'https:' && f.proxy === undefined;
+  const https = url.protocol === 'https:';
   const hostname = url.hostname.replace(/^\[|\]$/g, '');
-  const conn = await dial({
-    host: f.proxy?.host ?? hostname,
-    port: f.proxy?.port ?? (url.port !== '' ? Number(url.port) : tls ? 443 : 80),
-    signal,
-    // No certificate verification (upstream: LWP with verify_hostname => 0); SNI = virtualhost, never an IP.
-    ...(tls ? { tls: { servername: f.tlsServerName ?? hostname, rejectUnauthorized: false } } : {}),
-  });
+  const port = url.port !== '' ? Number(url.port) : https ? 443 : 80;
+  // No certificate verification (upstream: LWP with verify_hostname => 0); SNI = virtualhost, never an IP.
+  const tlsOpts = { servername: f.tlsServerName ?? hostname, rejectUnauthorized: false };
+  const tunnel = https && f.proxy !== undefined;
+  const conn = tunnel
+    ? await connectTunnel(f.proxy!, hostname, port, tlsOpts, signal)
+    : await dial({ host: f.proxy?.host ?? hostname, port: f.proxy?.port ?? port, signal, ...(https ? { tls: tlsOpts } : {}) });
   try {
-    // A proxy gets the absolute-form request line (RFC 9112 §3.2.2).
-    const target = f.proxy !== undefined ? url.href : `${url.pathname}${url.search}`;
+    // A proxy gets the absolute-form request line (RFC 9112 §3.2.2); through a CONNECT tunnel the origin form.
+    const target = f.proxy !== undefined && !tunnel ? url.href : `${url.pathname}${url.search}`;
     conn.send(`${method} ${target} HTTP/1.1\r\nHost: ${f.host}\r\nUser-Agent: ${USER_AGENT}\r\nConnection: close\r\n\r\n`);
     conn.lastSent = `${method} ${target}`;
     let status: number;
@@ -78,6 +79,42 @@ async function exchange(method: 'GET' | 'HEAD', f: Fetch, signal: AbortSignal): 
     return { status, statusText, body: (await readBody(conn, headers)).toString('utf8') };
   } finally {
     conn.close();
+  }
+}
+
+/**
+ * https through a proxy, as LWP does: `CONNECT host:port` to the proxy, a 2xx reply, then TLS to the
+ * origin inside that tunnel (the proxy never sees the request).
+ */
+async function connectTunnel(
+  proxy: { readonly host: string; readonly port: number },
+  hostname: string,
+  port: number,
+  tlsOpts: { servername: string; rejectUnauthorized: boolean },
+  signal: AbortSignal,
+): Promise<Conn> {
+  const raw = await dial({ host: proxy.host, port: proxy.port, signal });
+  try {
+    const authority = `${bracketed(hostname)}:${port}`;
+    raw.send(`CONNECT ${authority} HTTP/1.1\r\nHost: ${authority}\r\nUser-Agent: ${USER_AGENT}\r\n\r\n`);
+    raw.lastSent = `CONNECT ${authority}`;
+    const line = await raw.expectLine();
+    const code = Number(/^HTTP\/\d\.\d (\d{3})/.exec(line)?.[1] ?? NaN);
+    if (!(code >= 200 && code < 300)) throw new CheckFailure(`proxy ${hostPort(proxy.host, proxy.port)} refused CONNECT ${authority}: ${quote(line)}`);
+    for (let n = 0; (await raw.expectLine()) !== ''; n++) if (n >= MAX_HEADERS) throw new CheckFailure(`more than ${MAX_HEADERS} CONNECT reply headers`);
+    raw.socket.removeAllListeners('data'); // the TLS layer reads the tunnel from here on
+    const servername = isIP(tlsOpts.servername) ? undefined : tlsOpts.servername;
+    const secure = tls.connect({ socket: raw.socket, rejectUnauthorized: tlsOpts.rejectUnauthorized, servername: servername ?? '' });
+    await new Promise<void>((resolve, reject) => {
+      const onAbort = (): void => reject(new CheckFailure('TLS handshake in the CONNECT tunnel aborted'));
+      signal.addEventListener('abort', onAbort, { once: true });
+      secure.once('secureConnect', () => (signal.removeEventListener('abort', onAbort), resolve()));
+      secure.once('error', (e) => (signal.removeEventListener('abort', onAbort), reject(new CheckFailure(`TLS in the CONNECT tunnel to ${authority}: ${e.message}`))));
+    });
+    return new Conn(secure, signal);
+  } catch (e) {
+    raw.close();
+    throw e;
   }
 }
 

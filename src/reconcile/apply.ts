@@ -13,6 +13,8 @@ export interface ApplyReport {
   readonly failed: number;
   /** The events of the operations that took effect, in order (for e-mail alerts and monitors). */
   readonly events: readonly ReconcileEvent[];
+  /** The operations that took effect, in order (the reconciler remembers the dests it added). */
+  readonly done: readonly PlannedOp[];
 }
 
 /**
@@ -20,7 +22,7 @@ export interface ApplyReport {
  * (EEXIST) or a delete that finds it gone (ESRCH/ENOENT) counts as done: someone got there first.
  */
 export async function apply(ipvs: Ipvs, ops: readonly PlannedOp[], logger: Logger): Promise<ApplyReport> {
-  if (ops.length === 0) return { applied: 0, failed: 0, events: [] };
+  if (ops.length === 0) return { applied: 0, failed: 0, events: [], done: [] };
   for (const p of ops) logger.debug(2, `Running ipvs(${formatOperation(p.op)})`);
   let results;
   try {
@@ -28,11 +30,12 @@ export async function apply(ipvs: Ipvs, ops: readonly PlannedOp[], logger: Logge
   } catch (err) {
     // The whole batch failed to reach the kernel: nothing is known to have changed.
     for (const p of ops) logger.log(`system(ipvsadm ${formatOperation(p.op)}) failed: ${errText(err)}`);
-    return { applied: 0, failed: ops.length, events: [] };
+    return { applied: 0, failed: ops.length, events: [], done: [] };
   }
   let applied = 0;
   let failed = 0;
   const events: ReconcileEvent[] = [];
+  const done: PlannedOp[] = [];
   ops.forEach((p, i) => {
     const r = results[i];
     const kind = p.op.op;
@@ -45,12 +48,13 @@ export async function apply(ipvs: Ipvs, ops: readonly PlannedOp[], logger: Logge
       if (tolerated) logger.debug(3, `ipvs(${formatOperation(p.op)}): ${errText(r.error)} (already done)`);
       logger.log(eventMessage(p.event));
       events.push(p.event);
+      done.push(p);
     } else {
       failed++;
       logger.log(`system(ipvsadm ${formatOperation(p.op)}) failed: ${r ? errText(r.error) : 'no result'}`);
     }
   });
-  return { applied, failed, events };
+  return { applied, failed, events, done };
 }
 
 function errText(err: unknown): string {

@@ -59,6 +59,11 @@ export interface KnownDest {
   readonly spec: DestSpec;
   /** Real only: true when the real's health counts as up (checked up, or unchecked but serving). */
   readonly up: boolean;
+  /**
+   * Real only: true when it is added at weight 0 because its first check failed and this daemon
+   * never programmed it (upstream's start-up "add, then quiesce"; logged as "Quiescent real server").
+   */
+  readonly firstQuiesce?: boolean;
 }
 
 /** The wanted state of one owned virtual service. */
@@ -79,15 +84,46 @@ export interface DesiredState {
 }
 
 /**
+ * What this daemon has programmed: `programmedKey(serviceKey, destKey)` of every configured real it
+ * added, or found in its own services (a restart over our table, a reload). Lets a level-triggered
+ * reconciler tell "never added" (quiesce it in at weight 0) from "removed by hand" (leave it out
+ * unless readdquiescent=yes).
+ */
+export type Programmed = ReadonlySet<string>;
+
+/** The key of one destination of one service in a `Programmed` set. */
+export function programmedKey(svcKey: string, dk: string): string {
+  return `${svcKey}|${dk}`;
+}
+
+/** The configured reals of `desired` that `observed` holds: what to add to the daemon's memory. */
+export function observedReals(desired: DesiredState, observed: IpvsState): string[] {
+  const out: string[] = [];
+  const byKey = new Map<string, IpvsService>(observed.services.map((s) => [serviceKey(s.key), s]));
+  for (const s of desired.services) {
+    const sk = serviceKey(s.svc.key);
+    for (const d of byKey.get(sk)?.dests ?? []) {
+      const dk = destKey(d);
+      if (s.known.get(dk)?.role === 'real') out.push(programmedKey(sk, dk));
+    }
+  }
+  return out;
+}
+
+/**
  * Desired state: every configured virtual with its up reals at their weight, down reals quiesced
  * (weight 0) or absent, and the fallback only while no real is up. A real not checked yet keeps
  * what IPVS has (no flap when starting over an existing table; spec §7.2 items 15–17): present with
  * weight > 0 counts as up, present at 0 stays quiesced, absent stays absent until its first check.
+ * A down real with quiescent=yes that is absent is added at weight 0 when this daemon never
+ * programmed it (`programmed`), or always with readdquiescent=yes; one we programmed and someone
+ * removed by hand stays removed (upstream's readdquiescent=no).
  */
 export function desiredState(
   targets: readonly VirtualTarget[],
   health: HealthLookup,
   observed: IpvsState,
+  programmed: Programmed = new Set(),
 ): DesiredState {
   const observedByKey = new Map<string, IpvsService>(observed.services.map((s) => [serviceKey(s.key), s]));
   const services: DesiredService[] = [];
@@ -120,7 +156,8 @@ export function desiredState(
         up = false;
         anyUnknownAbsent = true;
       }
-      known.set(dk, { role: 'real', configured: hostPort(r.addr, r.port), spec, up });
+      const firstQuiesce = h === 'down' && v.quiescent && !obs && !v.readdQuiescent && !programmed.has(programmedKey(sk, dk));
+      known.set(dk, { role: 'real', configured: hostPort(r.addr, r.port), spec, up, ...(firstQuiesce ? { firstQuiesce } : {}) });
       if (up) {
         anyUp = true;
         dests.set(dk, spec);
@@ -128,8 +165,8 @@ export function desiredState(
         // Unchecked and quiesced (or absent): keep exactly that until the first check says otherwise.
         if (obs) dests.set(dk, { ...spec, weight: 0 });
       } else if (v.quiescent) {
-        // readdquiescent=no: a real someone removed by hand stays removed (upstream semantics).
-        if (obs || v.readdQuiescent) dests.set(dk, { ...spec, weight: 0 });
+        // readdquiescent=no: a real we programmed and someone removed by hand stays removed (upstream).
+        if (obs || v.readdQuiescent || firstQuiesce) dests.set(dk, { ...spec, weight: 0 });
       }
     }
     if (v.fallback) {

@@ -70,7 +70,9 @@ export function plan(desired: DesiredState, observed: IpvsState, options: PlanOp
             ? ({ kind: 'addFallback', rs: configured, v } as const)
             : d.weight > 0
               ? ({ kind: 'addReal', rs: configured, v, weight: d.weight } as const)
-              : ({ kind: 'readdQuiescent', rs, ...mapped, v } as const);
+              : k?.firstQuiesce
+                ? ({ kind: 'quiesceReal', rs, ...mapped, v } as const)
+                : ({ kind: 'readdQuiescent', rs, ...mapped, v } as const);
         out.push({ group, svc: sk, dest: dk, p: { op: { op: 'addDest', svc: want.svc.key, dest: d }, event } });
       } else if (!sameDestAttrs(o, d)) {
         const event =

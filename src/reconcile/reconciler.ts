@@ -6,7 +6,7 @@ import type { IpvsOp, ServiceKey } from '../model/ipvs.js';
 import { destKey, hostPort, kernelPort, serviceKey } from '../model/keys.js';
 import { apply } from './apply.js';
 import type { ApplyReport } from './apply.js';
-import { desiredState } from './desired.js';
+import { desiredState, observedReals, programmedKey } from './desired.js';
 import type { HealthLookup, VirtualTarget } from './desired.js';
 import type { PlannedOp, ReconcileEvent } from './operations.js';
 import { plan } from './plan.js';
@@ -45,7 +45,9 @@ export class Reconciler {
   private fallbackState = new Map<string, boolean>();
   private readonly runner: Runner;
   private readonly sync: SyncDaemons;
-  private lastReport: ApplyReport = { applied: 0, failed: 0, events: [] };
+  private lastReport: ApplyReport = { applied: 0, failed: 0, events: [], done: [] };
+  /** The configured reals this daemon programmed or found in its services (see desiredState). */
+  private readonly programmed = new Set<string>();
 
   constructor(private readonly deps: ReconcilerDeps) {
     this.sync = new SyncDaemons(deps.ipvs, deps.logger);
@@ -69,6 +71,11 @@ export class Reconciler {
       }
     }
     for (const k of next) this.retired.delete(k);
+    // A real that left the config and comes back later is new again (upstream adds it on reload).
+    const stillConfigured = new Set(
+      targets.flatMap((t) => t.reals.map((r) => programmedKey(serviceKey(t.svc.key), destKey({ af: r.af, addr: r.addr, port: kernelPort(t.svc.key, r.fwd, r.port) })))),
+    );
+    for (const k of [...this.programmed]) if (!stillConfigured.has(k)) this.programmed.delete(k);
     this.targets = targets;
     this.runner.request();
   }
@@ -117,13 +124,17 @@ export class Reconciler {
   /** One pass: read the kernel, plan, apply, run fallbackcommands whose state changed. */
   async pass(): Promise<ApplyReport> {
     const observed = await this.deps.ipvs.snapshot();
-    const desired = desiredState(this.targets, this.deps.health, observed);
+    const desired = desiredState(this.targets, this.deps.health, observed, this.programmed);
+    // Our reals already in the table (a restart over it, earlier passes) count as programmed; they
+    // cannot change this pass's plan (only absent reals consult the memory).
+    for (const k of observedReals(desired, observed)) this.programmed.add(k);
     const ops = plan(desired, observed, { retired: [...this.retired.values()] });
     // Retired services already gone need no more attention.
     const present = new Set(observed.services.map((s) => serviceKey(s.key)));
     for (const k of [...this.retired.keys()]) if (!present.has(k)) this.retired.delete(k);
     this.lastReport = await apply(this.deps.ipvs, ops, this.deps.logger);
     if (this.lastReport.events.length) this.deps.onEvents?.(this.lastReport.events);
+    for (const p of this.lastReport.done) if (p.op.op === 'addDest' && p.event.kind !== 'addFallback') this.programmed.add(programmedKey(serviceKey(p.op.svc), destKey(p.op.dest)));
     if (this.lastReport.failed === 0) for (const op of ops) if (op.op.op === 'deleteService') this.retired.delete(serviceKey(op.op.key));
     await this.runFallbackCommands(desired.services.map((s, i) => ({ t: this.targets[i], active: s.fallbackActive })));
     // After the table, so a refusal is explained by the table the kernel has; it never fails the pass.

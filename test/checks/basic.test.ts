@@ -164,4 +164,21 @@ describe('external-perl', () => {
     const r = await getChecker('external-perl')(makeSpec('10.0.0.2', 8080, { vip: '10.0.0.1', vport: 80, realPort: 8080, checkCommand: file, checkTimeoutMs: c.timeoutMs ?? 10_000 }), never());
     expect(r.ok ? 'up' : r.reason).toEqual(c.ok ? 'up' : expect.stringMatching(c.reason ?? /./));
   });
+
+  it('compiles the script once per daemon life (upstream caches it): one compile for many checks, edits unseen', async () => {
+    const count = join(tmp.dir, 'compiles');
+    const file = perl('once.pl', `BEGIN { open(my $f, '>>', '${count}') or die; print $f "c\n"; close $f } exit($ARGV[2] eq '10.0.0.9' ? 4 : 0);`);
+    const spec = (host: string) => makeSpec(host, 80, { checkCommand: file, checkTimeoutMs: 5000 });
+    const results = await Promise.all(['10.0.0.2', '10.0.0.3', '10.0.0.9', '10.0.0.2'].map((h) => getChecker('external-perl')(spec(h), never())));
+    expect(results.map((r) => r.ok)).toEqual([true, true, false, true]);
+    writeFileSync(file, 'exit 7;');
+    expect((await getChecker('external-perl')(spec('10.0.0.2'), never())).ok).toBe(true);
+    expect(readFileSync(count, 'utf8')).toBe('c\n');
+  });
+
+  it('a script that does not compile is down with perl\'s message', async () => {
+    const file = perl('broken.pl', 'sub {');
+    const r = await getChecker('external-perl')(makeSpec('10.0.0.2', 80, { checkCommand: file, checkTimeoutMs: 2000 }), never());
+    expect(r.ok ? 'up' : r.reason).toMatch(/compiling .*broken\.pl: .*Missing right curly/);
+  });
 });

@@ -178,6 +178,15 @@ describe.each(hosts)('http_proxy through squid on %s', (host) => {
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.reason).toMatch(/expected 2xx, got 50[23]/);
   });
+  test('an https URL goes through a CONNECT tunnel (TLS end to end, the proxy never sees the request)', async () => {
+    const r = await checkProxy(makeSpec(host, proxyPort, { request: `/https://127.0.0.1:${tlsPort}/index.html`, receive: 'is a test' }), never());
+    expect(r).toEqual({ ok: true, message: '200 OK' });
+  });
+  test('a CONNECT the proxy refuses is down with its status line', async () => {
+    const r = await checkProxy(makeSpec(host, proxyPort, { request: `/https://127.0.0.1:${closed}/` }), never());
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.reason).toMatch(new RegExp(`refused CONNECT 127\\.0\\.0\\.1:${closed}: "HTTP/1\\.1 50[23]`));
+  });
   test('a proxy port that is closed is down', async () => {
     const r = await checkProxy(makeSpec(host, closed, { request: `/http://127.0.0.1:${httpPort}/` }), never());
     expect(r.ok).toBe(false);

@@ -99,6 +99,20 @@ describe('radius check against broken peers', () => {
     expect(Date.now() - t0).toBeLessThan(2000);
   });
 
+  test('one Access-Request per check, no retransmit, as Authen::Radius check_pwd', async () => {
+    // Authen::Radius::check_pwd = send_packet(ACCESS_REQUEST) + one recv_packet(TimeOut=negotiatetimeout);
+    // it retransmits only when a caller passes send_packet(type, 1), which ldirectord never does.
+    let seen = 0;
+    const dropsFirst = await udpPeer('127.0.0.1', () => {
+      seen++;
+      return undefined;
+    });
+    const r = await check(specFor({ host: '127.0.0.1', port: dropsFirst.port, ...good, checkTimeoutMs: 5000, negotiateTimeoutMs: 700 }), new AbortController().signal);
+    await dropsFirst.close();
+    expect(r.ok).toBe(false);
+    expect(seen).toBe(1);
+  });
+
   test('a forged Access-Accept without the secret is down', async () => {
     // Echoes the request id with code 2 but cannot compute the response authenticator.
     const forger = await udpPeer('127.0.0.1', (m) => Buffer.concat([Buffer.from([2, m[1]!, 0, 20]), Buffer.alloc(16)]));

@@ -1,4 +1,5 @@
-// Golden plans: fixtures/plans/<case>/{config.cf, observed.save, health.json} → expected.ops (as text); see test/support/golden.ts.
+// Golden plans: fixtures/plans/<case>/{config.cf, observed.save, health.json[, programmed.json]} → expected.ops (as text); see test/support/golden.ts.
+// programmed.json: the daemon's memory of reals it programmed, as ["<serviceKey>|<destKey>", …] (default none).
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseConfig, staticResolver } from '../../../parsers/ldirectord-cf/index.js';
@@ -21,7 +22,9 @@ describe('golden plans over fixtures/plans', () => {
     const health = JSON.parse(readFileSync(join(dir, 'health.json'), 'utf8')) as Record<string, Health>;
     const lookup = (sk: string, id: string) => health[`${sk}|${id}`] ?? health[id];
     const observed = saved.state;
-    const ops = plan(desiredState(targetsFromConfig(parsed.config), lookup, observed), observed);
+    const memFile = join(dir, 'programmed.json');
+    const programmed = new Set(existsSync(memFile) ? (JSON.parse(readFileSync(memFile, 'utf8')) as string[]) : []);
+    const ops = plan(desiredState(targetsFromConfig(parsed.config), lookup, observed, programmed), observed);
     const text = ops.map((p) => `${formatOperation(p.op)}\t# ${eventMessage(p.event)}\n`).join('');
     expectGolden(join(dir, 'expected.ops'), text);
   });

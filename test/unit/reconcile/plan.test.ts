@@ -33,6 +33,8 @@ interface Case {
   health: Record<string, Health>;
   observed: IpvsService[];
   retired?: RetiredService[];
+  /** The daemon's memory of reals it programmed ("<serviceKey>|<destKey>"). */
+  programmed?: string[];
   want: string[];
 }
 
@@ -136,6 +138,28 @@ const cases: Case[] = [
     targets: [vs()],
     health: { '10.0.0.2:80': 'down', '10.0.0.3:80': 'up' },
     observed: [svc([dest('10.0.0.3', 1)])],
+    programmed: ['tcp:10.0.0.1:80|10.0.0.2:80', 'tcp:10.0.0.1:80|10.0.0.3:80'],
+    want: [],
+  },
+  {
+    name: 'a down real the daemon never programmed is quiesced in at weight 0 (no full weight first)',
+    targets: [vs()],
+    health: { '10.0.0.2:80': 'down', '10.0.0.3:80': 'up' },
+    observed: [svc([dest('10.0.0.3', 1)])],
+    want: ['-a -t 10.0.0.1:80 -r 10.0.0.2:80 -g -w 0 | Quiescent real server: 10.0.0.2:80 (10.0.0.1:80) (Weight set to 0)'],
+  },
+  {
+    name: 'an unchecked absent real stays absent (no full weight before its first check)',
+    targets: [vs()],
+    health: { '10.0.0.3:80': 'up' },
+    observed: [svc([dest('10.0.0.3', 1)])],
+    want: [],
+  },
+  {
+    name: 'a never-programmed down real with quiescent=no is not added',
+    targets: [vs({ quiescent: false })],
+    health: { '10.0.0.2:80': 'down', '10.0.0.3:80': 'up' },
+    observed: [svc([dest('10.0.0.3', 1)])],
     want: [],
   },
   {
@@ -169,7 +193,7 @@ describe('plan turns config, health and the observed table into ipvsadm operatio
   it.each(cases.map((c) => [c.name, c] as const))('%s', (_name, c) => {
     const observed: IpvsState = { services: c.observed };
     const lookup = (sk: string, id: string) => c.health[`${sk}|${id}`] ?? c.health[id];
-    const ops = plan(desiredState(c.targets, lookup, observed), observed, c.retired ? { retired: c.retired } : {});
+    const ops = plan(desiredState(c.targets, lookup, observed, new Set(c.programmed ?? [])), observed, c.retired ? { retired: c.retired } : {});
     expect(ops.map((p) => `${formatOperation(p.op)} | ${eventMessage(p.event)}`)).toEqual(c.want);
   });
 

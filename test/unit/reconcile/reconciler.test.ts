@@ -152,4 +152,60 @@ describe('Reconciler', () => {
     await b.rec.cleanStop();
     expect(lines(b.ipvs.dump())).toHaveLength(3);
   });
+
+  describe('memory of what it programmed (quiescent=yes, readdquiescent=no)', () => {
+    it('adds a real that is down at its first check at weight 0, never at full weight first', async () => {
+      const { ipvs, logger, health, rec } = setup();
+      health.delete('10.0.0.2:80');
+      await rec.pass(); // 10.0.0.2 not checked yet: absent
+      expect(lines(ipvs.dump())).toEqual(['-A -t 10.0.0.1:80 -s rr', '-a -t 10.0.0.1:80 -r 10.0.0.3:80 -g -w 1']);
+      health.set('10.0.0.2:80', 'down');
+      await rec.pass();
+      expect(lines(ipvs.dump())).toContain('-a -t 10.0.0.1:80 -r 10.0.0.2:80 -g -w 0');
+      expect(logger.lines).toContain('Quiescent real server: 10.0.0.2:80 (10.0.0.1:80) (Weight set to 0)');
+      expect(logger.lines.filter((l) => l.includes('10.0.0.2:80') && l.includes('Weight set to 1'))).toEqual([]);
+    });
+
+    it('leaves a real it programmed and someone removed by hand out, also after a reload', async () => {
+      const { ipvs, health, rec } = setup();
+      await rec.pass();
+      await ipvs.deleteDest(KEY, real('10.0.0.2'));
+      health.set('10.0.0.2:80', 'down');
+      await rec.pass();
+      rec.setTargets([target()]); // reload, same config
+      await rec.pass();
+      expect(lines(ipvs.dump())).toEqual(['-A -t 10.0.0.1:80 -s rr', '-a -t 10.0.0.1:80 -r 10.0.0.3:80 -g -w 1']);
+    });
+
+    it('a restart over a table holding our reals remembers them', async () => {
+      const ipvs = new FakeIpvs();
+      ipvs.load('-A -t 10.0.0.1:80 -s rr\n-a -t 10.0.0.1:80 -r 10.0.0.2:80 -g -w 1\n-a -t 10.0.0.1:80 -r 10.0.0.3:80 -g -w 1\n');
+      const health = new Map<string, Health>();
+      const rec = new Reconciler({ ipvs, logger: new MemoryLogger(), clock: new ManualClock(), health: (_s, id) => health.get(id) });
+      rec.setTargets([target()]);
+      await rec.pass(); // unchecked: table kept, our reals remembered
+      await ipvs.deleteDest(KEY, real('10.0.0.2'));
+      health.set('10.0.0.2:80', 'down');
+      health.set('10.0.0.3:80', 'up');
+      await rec.pass();
+      expect(lines(ipvs.dump())).toEqual(['-A -t 10.0.0.1:80 -s rr', '-a -t 10.0.0.1:80 -r 10.0.0.3:80 -g -w 1']);
+    });
+
+    it('re-adds at weight 0 with readdquiescent=yes; forgets a real that leaves the config', async () => {
+      const { ipvs, health, rec } = setup({ readdQuiescent: true });
+      await rec.pass();
+      await ipvs.deleteDest(KEY, real('10.0.0.2'));
+      health.set('10.0.0.2:80', 'down');
+      await rec.pass();
+      expect(lines(ipvs.dump())).toContain('-a -t 10.0.0.1:80 -r 10.0.0.2:80 -g -w 0');
+      const b = setup();
+      await b.rec.pass();
+      b.rec.setTargets([target({ reals: [real('10.0.0.3')] })]);
+      await b.rec.pass(); // 10.0.0.2 purged
+      b.health.set('10.0.0.2:80', 'down');
+      b.rec.setTargets([target()]);
+      await b.rec.pass(); // back in the config, down: new again, quiesced in
+      expect(lines(b.ipvs.dump())).toContain('-a -t 10.0.0.1:80 -r 10.0.0.2:80 -g -w 0');
+    });
+  });
 });

@@ -1,0 +1,132 @@
+// Parity harness, step 3 (host): compares what run.sh recorded, writes the parity table, fails on a difference.
+//   node test/parity/compare.mjs OUT [REPORT.md]
+// Tables: the lines of `ipvsadm -S -n` as a set (order-independent), must be equal. Logs: the multiset
+// of messages (the "[date|config|pid] " prefix stripped) must be equal, except lines a DEVIATIONS
+// rule explains; each rule is a deliberate deviation listed in docs/compatibility.md (its id).
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+
+/**
+ * Deliberate deviations (docs/compatibility.md, "Parity with Perl ldirectord"). `side` says whose
+ * log has the extra line. Pinned by test/unit/parity/compare.test.ts and the tests named in the docs.
+ */
+export const DEVIATIONS = [
+  {
+    id: 'P1',
+    side: 'perl',
+    // Start-up "add at full weight, then force down" churn (spec §4.3, §7.2 items 15/16) and its echo:
+    // the forced-down reals' "Resetting soft failure count" and the fallback's add/delete flaps.
+    re: /^(Added real server|Quiescent real server|Deleted real server|Restored real server|Resetting soft failure count|Added fallback server|Deleted fallback server): /,
+    what: 'no start-up churn: Perl adds every real not in the table at full weight and forces it down before the first check; ours adds each real once, after its first check',
+  },
+  {
+    id: 'P1',
+    side: 'ng',
+    // Without the churn, a real up at its first check is "Added" (Perl: "Restored" after quiescing).
+    re: /^(Added real server|Quiescent real server): /,
+    what: 'same cause: the first state of a real is logged as its add',
+  },
+];
+
+export function parseTable(text) {
+  return [...new Set(text.split('\n').map((l) => l.trim()).filter(Boolean))].sort();
+}
+
+export function messages(text) {
+  return text
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => l.replace(/^\[[^\]]*\] /, ''))
+    // The program path differs by how each was run here (/usr/sbin/ldirectord vs bin/ldirectord).
+    .map((l) => l.replace(/^(Invoking ldirectord invoked as: )\S+/, '$1<program>'));
+}
+
+/** Multiset difference: lines of a not matched one-for-one in b. */
+function minus(a, b) {
+  const left = new Map();
+  for (const x of b) left.set(x, (left.get(x) ?? 0) + 1);
+  const out = [];
+  for (const x of a) {
+    const n = left.get(x) ?? 0;
+    if (n > 0) left.set(x, n - 1);
+    else out.push(x);
+  }
+  return out;
+}
+
+/** Compares one config × state; returns {verdict: 'same'|'deviation'|'DIFFERENT', ids, details}. */
+export function compareRun(perl, ng) {
+  const details = [];
+  const tp = parseTable(perl.table);
+  const tn = parseTable(ng.table);
+  for (const l of minus(tp, tn)) details.push(`table only in perl: ${l}`);
+  for (const l of minus(tn, tp)) details.push(`table only in ng:   ${l}`);
+  const mp = messages(perl.log);
+  const mn = messages(ng.log);
+  const ids = new Set();
+  const explain = (side, lines) => {
+    for (const l of lines) {
+      const rule = DEVIATIONS.find((d) => (d.side === side || d.side === 'both') && d.re.test(l));
+      if (rule) ids.add(rule.id);
+      else details.push(`log only in ${side}: ${l}`);
+    }
+  };
+  explain('perl', minus(mp, mn));
+  explain('ng', minus(mn, mp));
+  const verdict = details.length ? 'DIFFERENT' : ids.size ? 'deviation' : 'same';
+  return { verdict, ids: [...ids].sort(), details };
+}
+
+async function main() {
+  const [out, report] = process.argv.slice(2);
+  const rows = [];
+  let bad = 0;
+  const dirs = readdirSync(out).filter((d) => /^\d+$/.test(d)).sort((a, b) => Number(a) - Number(b));
+  for (const d of dirs) {
+    const dir = join(out, d);
+    const source = readFileSync(join(dir, 'source'), 'utf8').trim();
+    const prep = existsSync(join(dir, 'prepare.out')) ? readFileSync(join(dir, 'prepare.out'), 'utf8').trim() : '';
+    if (!prep.startsWith('ok')) {
+      rows.push(`| ${basename(source)} | – | skipped (${prep.replace(/\|/g, '/').slice(0, 120)}) |`);
+      continue;
+    }
+    for (const state of ['up', 'down', 'change']) {
+      const read = (impl, ext) => {
+        const f = join(dir, `${state}.${impl}.${ext}`);
+        return existsSync(f) ? readFileSync(f, 'utf8') : undefined;
+      };
+      const perl = { table: read('perl', 'table'), log: read('perl', 'log') };
+      const ng = { table: read('ng', 'table'), log: read('ng', 'log') };
+      if ([perl.table, perl.log, ng.table, ng.log].some((x) => x === undefined)) {
+        rows.push(`| ${basename(source)} | ${state} | DIFFERENT (run incomplete) |`);
+        bad++;
+        continue;
+      }
+      const r = compareRun(perl, ng);
+      const tableLines = parseTable(perl.table).length;
+      const cell = r.verdict === 'deviation' ? `deliberate deviation ${r.ids.join(', ')}` : r.verdict;
+      rows.push(`| ${basename(source)} | ${state} | ${cell} (table ${tableLines} lines) |`);
+      if (r.verdict === 'DIFFERENT') {
+        bad++;
+        console.error(`${source} ${state}:\n  ${r.details.join('\n  ')}`);
+      }
+    }
+  }
+  const text = [
+    '# Parity run: Perl ldirectord vs ldirectord-ng (config × state)',
+    '',
+    'Written by `make test-parity` / `make check-slow` (test/parity/compare.mjs). "same": equal IPVS table',
+    '(order-independent) and equal multiset of log messages; "deliberate deviation Pn": equal table, log',
+    'differs only as docs/compatibility.md ("Parity with Perl ldirectord") lists; DIFFERENT fails the run.',
+    '',
+    '| config | state | result |',
+    '|---|---|---|',
+    ...rows,
+    '',
+  ].join('\n');
+  if (report) writeFileSync(report, text);
+  process.stdout.write(text);
+  process.exitCode = bad ? 1 : 0;
+}
+
+if (process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href) await main();

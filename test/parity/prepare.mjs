@@ -1,0 +1,83 @@
+// Parity harness, step 1 (guest): one ldirectord.cf → a runnable copy plus what the reals must serve.
+//   node test/parity/prepare.mjs CONFIG OUTDIR
+// Writes OUTDIR/ldirectord.cf (a copy: short fixed timings, our log file, no autoreload/mail, see
+// REWRITE below), OUTDIR/servers.json ([{af, addr, port, kind, paths: {path: body}}]) and
+// OUTDIR/plan.json (which reals are down / change in each state). Exits 3 with a reason on stdout
+// when the config cannot run in the guest (upstream rejects it, host names, no checked real).
+// Real addresses are kept as written: run.sh binds them in the guest's reals namespace only.
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { isIP } from 'node:net';
+import { join } from 'node:path';
+import { parseConfig, staticResolver } from '../../dist/parsers/ldirectord-cf/index.js';
+
+const [file, out] = process.argv.slice(2);
+if (!file || !out) {
+  console.error('usage: prepare.mjs CONFIG OUTDIR');
+  process.exit(2);
+}
+mkdirSync(out, { recursive: true });
+const skip = (why) => {
+  console.log(`skip: ${why}`);
+  process.exit(3);
+};
+
+// Global and per-virtual lines the copy replaces (timings, where the log goes) or drops (mail,
+// autoreload, supervision): both daemons then run the same short, quiet copy.
+const REWRITE = /^\s*(checkinterval|checktimeout|negotiatetimeout|connecttimeout|logfile|autoreload|supervised|fork|emailalert|emailalertfreq|emailalertstatus|emailalertfrom|smtp|callback|maintenancedir|monitorfile)\s*=/;
+const text = readFileSync(file, 'utf8').replace(/\r\n/g, '\n');
+const kept = text.split('\n').filter((l) => !REWRITE.test(l.replace(/#.*$/, '')));
+const header = ['checkinterval=2', 'checktimeout=3', 'negotiatetimeout=3', `logfile="${join(out, 'ldirectord.log')}"`, 'autoreload=no'];
+const copy = `${header.join('\n')}\n${kept.join('\n')}`;
+writeFileSync(join(out, 'ldirectord.cf'), copy);
+
+const services = { http: 80, https: 443, ftp: 21, smtp: 25, pop3: 110, imap: 143, imap2: 143, domain: 53, mysql: 3306, ldap: 389, nntp: 119, sip: 5060, radius: 1812, postgresql: 5432, ssh: 22 };
+const parsed = await parseConfig(copy, { file: join(out, 'ldirectord.cf'), resolver: staticResolver({ services }), hostname: 'director' });
+if (!parsed.ok) skip(`does not parse here: ${parsed.diagnostics.map((d) => d.message).join('; ').slice(0, 200)}`);
+
+const byKey = new Map(); // "addr|port" → server
+for (const v of parsed.config.virtuals) {
+  const udp = v.protocol === 'udp';
+  const kind = v.service === 'http' || v.service === 'http_proxy' ? 'http' : v.service === 'https' ? 'https' : udp ? 'udp' : 'tcp';
+  for (const r of v.reals) {
+    if (!isIP(r.address) || r.address.startsWith('127.') || r.address === '::1') continue;
+    const port = v.checkPort ?? (r.port || v.port);
+    if (!port || kind === 'udp') {
+      // No listener (UDP checks, portless fwmark reals): the address still answers ping in every state.
+      const k = `${r.address}|0`;
+      if (!byKey.has(k)) byKey.set(k, { af: r.af, addr: r.address, port: 0, kind: 'none', paths: {} });
+      continue;
+    }
+    const k = `${r.address}|${port}`;
+    const s = byKey.get(k) ?? { af: r.af, addr: r.address, port, kind, paths: {} };
+    byKey.set(k, s);
+    const req = r.effectiveRequest || v.request || '/';
+    let path;
+    try {
+      path = /^https?:\/\//i.test(req) ? new URL(req).pathname + new URL(req).search : `/${req.replace(/^\/+/, '')}`;
+    } catch {
+      path = '/';
+    }
+    s.paths[path] = (r.effectiveReceive || v.receive || 'ok').replace(/\\(.)/g, '$1');
+  }
+}
+const servers = [...byKey.values()];
+if (servers.length === 0) skip('no real server the guest can host (only loopback or names)');
+writeFileSync(join(out, 'servers.json'), JSON.stringify(servers, null, 1));
+
+// States: "down" takes every second listener down, cycling closed port → black hole → wrong
+// content; "change" starts as "down" and, once settled, flips while running: listeners 3, 7, …
+// come back up, 0, 4, … close, 1, 5, … stay down.
+const MODES = ['closed', 'blackhole', 'wrong'];
+const down = {};
+const change = {};
+servers.forEach((s, i) => {
+  const k = `${s.addr}|${s.port}`;
+  if (i % 2 === 1) {
+    const m = MODES[((i - 1) / 2) % 3];
+    down[k] = m === 'wrong' && s.kind === 'tcp' ? 'closed' : m;
+  }
+  if (i % 4 === 0) change[k] = 'closed';
+  else if (i % 4 === 1) change[k] = down[k];
+});
+writeFileSync(join(out, 'plan.json'), JSON.stringify({ up: {}, down, change }, null, 1));
+console.log(`ok: ${parsed.config.virtuals.length} virtuals, ${servers.length} listeners`);

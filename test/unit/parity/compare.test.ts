@@ -1,0 +1,36 @@
+// The parity harness's judge (test/parity/compare.mjs): tables as sets, logs as multisets, only listed deviations pass.
+// @ts-expect-error plain-Node helper script without type declarations
+import { compareRun } from '../../../test/parity/compare.mjs';
+
+interface Verdict {
+  verdict: 'same' | 'deviation' | 'DIFFERENT';
+  ids: string[];
+  details: string[];
+}
+const judge = compareRun as (perl: { table: string; log: string }, ng: { table: string; log: string }) => Verdict;
+
+const TABLE = '-A -t 10.15.16.113:80 -s wlc\n-a -t 10.15.16.113:80 -r 10.15.16.39:80 -g -w 1\n-a -t 10.15.16.113:80 -r 10.15.16.43:80 -g -w 0\n';
+const reorder = (t: string) => t.trim().split('\n').reverse().join('\n');
+const log = (pid: number, lines: string[]) => lines.map((l) => `[Mon Dec  7 14:00:0${pid % 10} 2026|ldirectord.cf|${pid}] ${l}`).join('\n');
+
+describe('parity compare', () => {
+  it('equal tables in another order and equal messages with other timestamps/pids are "same"', () => {
+    const lines = ['Invoking ldirectord invoked as: /usr/sbin/ldirectord x.cf start ', 'Added virtual server: 10.15.16.113:80'];
+    const ng = ['Invoking ldirectord invoked as: /opt/bin/ldirectord x.cf start ', 'Added virtual server: 10.15.16.113:80'];
+    expect(judge({ table: TABLE, log: log(11, lines) }, { table: reorder(TABLE), log: log(22, ng) }).verdict).toBe('same');
+  });
+
+  it('any table difference is DIFFERENT, whatever the logs', () => {
+    const r = judge({ table: TABLE, log: '' }, { table: TABLE.replace('-w 0', '-w 1'), log: '' });
+    expect(r.verdict).toBe('DIFFERENT');
+    expect(r.details).toContain('table only in perl: -a -t 10.15.16.113:80 -r 10.15.16.43:80 -g -w 0');
+  });
+
+  it("Perl's start-up churn is deviation P1; an unlisted message is DIFFERENT", () => {
+    const perl = log(1, ['Added real server: 10.15.16.43:80 (10.15.16.113:80) (Weight set to 1)', 'Quiescent real server: 10.15.16.43:80 (10.15.16.113:80) (Weight set to 0)']);
+    const ng = log(2, ['Quiescent real server: 10.15.16.43:80 (10.15.16.113:80) (Weight set to 0)']);
+    expect(judge({ table: TABLE, log: perl }, { table: TABLE, log: ng })).toEqual({ verdict: 'deviation', ids: ['P1'], details: [] });
+    const odd = judge({ table: TABLE, log: perl }, { table: TABLE, log: `${ng}\n${log(2, ['Purged real server (start): 10.15.16.9:80 (10.15.16.113:80)'])}` });
+    expect(odd.verdict).toBe('DIFFERENT');
+  });
+});
