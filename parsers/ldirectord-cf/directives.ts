@@ -16,6 +16,9 @@ export interface Reporter {
 
 /** A handler returns false when the line does not have the directive's shape (upstream: Unknown command). */
 export type GlobalHandler = (d: RawDirective, g: GState, r: Reporter) => boolean;
+/** The schedulers Linux IPVS ships (net/netfilter/ip_vs_*.c, up to 6.x). */
+export const IPVS_SCHEDULERS: readonly string[] = ['rr', 'wrr', 'lc', 'wlc', 'lblc', 'lblcr', 'dh', 'sh', 'sed', 'nq', 'fo', 'ovf', 'mh', 'twos'];
+
 /** Per-virtual handler; the value is the comment-stripped, tab-expanded rest of the line. */
 export type VirtualHandler = (d: RawDirective, v: VState, r: Reporter) => boolean;
 
@@ -270,6 +273,9 @@ export const VIRTUAL_DIRECTIVES: ReadonlyMap<string, VirtualHandler> = new Map<s
   ['scheduler', (d, v, r) => {
     const m = /([a-z]+)/.exec(d.value ?? '');
     if (!m) r.error(d.line, 'BAD_VALUE', 'invalid scheduler, should be only lowercase letters (a-z)');
+    // Stricter than upstream (which hands any word to ipvsadm and logs its failure every interval):
+    // an unknown name fails -t here (docs/compatibility.md).
+    else if (!IPVS_SCHEDULERS.includes(m[1]!)) r.error(d.line, 'BAD_VALUE', `unknown scheduler "${m[1]}": IPVS schedulers are ${IPVS_SCHEDULERS.join(' ')}`);
     else v.scheduler = m[1]!;
     return true;
   }],
