@@ -74,7 +74,7 @@ export function isLdirectordProcess(pid: number): boolean {
  * `node /usr/sbin/ldirectord`), so `tail -f /var/log/ldirectord.log` named in a pid file is never taken.
  */
 export function runsLdirectord(pid: number): boolean {
-  return processStartTime(pid) !== undefined && argvOf(pid).slice(0, 3).some((a) => /^ldirectord(\.[cm]?js)?$/.test(basename(a)));
+  return processStartTime(pid) !== undefined && argvOf(pid).some((a) => /^ldirectord(\.[cm]?js)?$/.test(basename(a)));
 }
 
 /** The config path a running daemon of ours serves (from its environment), if readable. */
