@@ -220,6 +220,13 @@ describe('ldirectord CLI lifecycle', () => {
 
   it('usage errors exit 255 and -v prints the upstream banner', () => {
     expect(ld(['bogus']).code).toBe(255);
+    // what was wrong is named before the usage text (issue 13 item 17)
+    const u = ld(['--bogus', 'start']);
+    expect(u.code).toBe(255);
+    expect(u.err.split('\n')[0]).toBe('ldirectord: Unknown option: bogus');
+    expect(ld(['-x', 'start']).err.split('\n')[0]).toBe('ldirectord: Unknown option: x');
+    const h = ld(['--help']);
+    for (const s of ['make build', 'LDIRD_IPVS=fake', 'LDIRD_RUNDIR']) expect(h.out).toContain(s);
     const v = ld(['-v']);
     expect(v.code).toBe(0);
     expect(v.out.split('\n')[0]).toBe('Linux Director v1.186-ha');
