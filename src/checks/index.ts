@@ -86,9 +86,3 @@ export async function preloadCheckers(names: Iterable<CheckName>): Promise<void>
   });
   await Promise.all(loads);
 }
-
-/** Imports a check's module now (--probe: LATENCY must not include module loading); never throws. */
-export async function preloadChecker(name: CheckName): Promise<void> {
-  const load = LOADERS[name];
-  if (load) await load().catch(() => undefined);
-}

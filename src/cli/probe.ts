@@ -1,5 +1,5 @@
 // `ldirectord --probe [CONFIG]`: run every configured check once, concurrently, and print a table (exit 0 = all up).
-import { getChecker, preloadChecker } from '../checks/index.js';
+import { getChecker, preloadCheckers } from '../checks/index.js';
 import type { CheckName, Checker } from '../checks/types.js';
 import { directorHostname } from '../config/load.js';
 import { checkBudgetMs, nextCheckName, planChecks, runJobOnce, systemReverseLookup, FORCE_NEGOTIATE } from '../health/index.js';
@@ -14,7 +14,7 @@ export interface ProbeIo extends CommandIo {
   /** Most checks at once (default 64). */
   readonly maxInFlight?: number;
   /** Loads a check's code before any check is timed (default: imports its module). */
-  readonly preload?: (name: CheckName) => Promise<void>;
+  readonly preload?: (names: Iterable<CheckName>) => Promise<void>;
 }
 
 /** One table row: a (virtual, real) pair and the verdict of its real's check. */
@@ -35,10 +35,10 @@ function checkLabel(job: CheckJob, ran: CheckName): string {
 }
 
 /** Runs every check of `config` once (at most `max` at a time); rows in config order. */
-export async function probeConfig(config: Config, checkers: (name: CheckName) => Checker, max = 64, preload?: (name: CheckName) => Promise<void>): Promise<ProbeRow[]> {
+export async function probeConfig(config: Config, checkers: (name: CheckName) => Checker, max = 64, preload?: (names: Iterable<CheckName>) => Promise<void>): Promise<ProbeRow[]> {
   const jobs = planChecks(config, { hostname: directorHostname() });
   // Module loading happens once, before any clock starts: LATENCY is the check alone (issue 13 item 17).
-  if (preload) await Promise.all([...new Set(jobs.map((job) => nextCheckName(job, FORCE_NEGOTIATE)))].map((n) => preload(n)));
+  if (preload) await preload(jobs.map((job) => nextCheckName(job, FORCE_NEGOTIATE)));
   const reverseLookup = systemReverseLookup();
   const results: { job: CheckJob; rows: ProbeRow[] }[] = jobs.map((job) => ({ job, rows: [] }));
   let next = 0;
@@ -84,7 +84,7 @@ export async function runProbe(config: string | undefined, io: ProbeIo = { stdou
   const res = await loadLocatedConfig(config, io);
   if (!res.ok) return res.exitCode;
   const { path } = res;
-  const rows = await probeConfig(res.config, io.checkers ?? getChecker, io.maxInFlight, io.preload ?? (io.checkers ? undefined : preloadChecker));
+  const rows = await probeConfig(res.config, io.checkers ?? getChecker, io.maxInFlight, io.preload ?? (io.checkers ? undefined : preloadCheckers));
   if (rows.length === 0) {
     io.stdout.write(`${path}: no real servers to check\n`);
     return 0;
