@@ -32,5 +32,6 @@ export function supervisedLine(ms: number, msg: string): string {
  * never reach the log raw (issue 13 item 15). Bytes that are not UTF-8 were already decoded to U+FFFD.
  */
 export function printable(msg: string): string {
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
   return msg.replace(/[\x00-\x08\x0b-\x1f\x7f-\x9f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }

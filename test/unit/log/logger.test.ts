@@ -1,5 +1,5 @@
 // The ldirectord log: exact line format, per-line open/append/close (survives logrotate), syslog, -d.
-import { chmodSync, statSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { chmodSync, statSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ManualClock } from '../../../src/clock.js';
