@@ -73,7 +73,7 @@ describe('autoreload never applies a file that is not finished', () => {
     await sleep(150);
     appendFileSync(cfg, full.slice(cut + 20));
     await until(() => dump().includes('-r 127.0.0.4:80'), 8000, 'the third real');
-    expect(ipvs.ops.filter((o) => o.op === 'delDest' || o.op === 'delService')).toEqual([]);
+    expect(ipvs.ops.filter((o) => o.op === 'deleteDest' || o.op === 'deleteService')).toEqual([]);
   }, 20_000);
 
   it('a file that removes every virtual must stay so before it is applied, and the log says so', async () => {
