@@ -74,7 +74,8 @@ export async function main(argv: readonly string[]): Promise<number> {
       process.stdout.write(VERSION_TEXT);
       return 0;
     case 'usage':
-      process.stderr.write(USAGE_TEXT);
+      // Name what was wrong first (an unknown option, a missing command), then the usage.
+      process.stderr.write(`ldirectord: ${req.reason}\n${USAGE_TEXT}`);
       return 255;
     case 'config-test':
     case 'dump-config': {

@@ -29,4 +29,10 @@ Options:
     --probe            run every configured check once and print a table
     -h, --help         this text
     -v, --version      version
+
+Environment (trying it out on a host without IPVS or root):
+    LDIRD_IPVS=fake        in-memory IPVS table instead of the kernel (auto|netlink|ipvsadm|fake)
+    LDIRD_RUNDIR=DIR       directory for pid and lock files (default /var/run)
+    LDIRD_CONFIG_DIRS=D:D  directories searched for a bare config name (default /etc/ha.d:/etc/ha.d/conf)
+    From a source checkout, "make build" first; then bin/ldirectord runs the built CLI.
 `;

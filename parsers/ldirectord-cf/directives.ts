@@ -7,6 +7,9 @@ import { WS, perlTrue } from './lexer.js';
 import { STATUS_ALL, STATUS_BITS, type RawFallback, type VState } from './state.js';
 import { SYNC_DIRECTIVES } from './sync.js';
 
+/** The schedulers Linux IPVS ships (net/netfilter/ip_vs_*.c, up to 6.x). */
+export const IPVS_SCHEDULERS: readonly string[] = ['rr', 'wrr', 'lc', 'wlc', 'lblc', 'lblcr', 'dh', 'sh', 'sed', 'nq', 'fo', 'ovf', 'mh', 'twos'];
+
 const DIGITS = /(\d+)/;
 /** `name\s*=\s*"(.*)"`: quoted value, greedy to the last quote; undefined when not quoted. */
 function quoted(value: string): string | undefined {
@@ -259,6 +262,9 @@ export const VIRTUAL_DIRECTIVES: ReadonlyMap<string, VirtualHandler> = new Map<s
   ['scheduler', (d, v, r) => {
     const m = /([a-z]+)/.exec(d.value ?? '');
     if (!m) r.error(d.line, 'BAD_VALUE', 'invalid scheduler, should be only lowercase letters (a-z)');
+    // Stricter than upstream (which hands any word to ipvsadm and logs its failure every interval):
+    // an unknown name fails -t here (docs/compatibility.md).
+    else if (!IPVS_SCHEDULERS.includes(m[1]!)) r.error(d.line, 'BAD_VALUE', `unknown scheduler "${m[1]}": IPVS schedulers are ${IPVS_SCHEDULERS.join(' ')}`);
     else v.scheduler = m[1]!;
     return true;
   }],

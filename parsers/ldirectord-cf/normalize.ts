@@ -32,6 +32,13 @@ export type NormalizeResult =
 /** Upstream refuses nothing here, but a range this large would exhaust memory; we stop it with an error. */
 export const MAX_RANGE = 65536;
 
+/**
+ * Cap on real servers per config, summed over every real= line and range (issue 13 item 7): 300 lines
+ * of /16 ranges are each under MAX_RANGE but would hold ~20 M reals (V8 heap OOM). 65,536 is 6x the
+ * largest config we benchmark (10,000 reals) and far above anything ipvsadm users run.
+ */
+export const MAX_REALS = 65536;
+
 export { portToService, serviceToPort };
 
 const V_IP_PORT = /^(\d+\.\d+\.\d+\.\d+):([0-9A-Za-z_-]+)/;
@@ -78,6 +85,8 @@ class Ctx implements Reporter {
   private readonly hostCache = new Map<string, Promise<string | undefined>>();
   private readonly servCache = new Map<string, Promise<number | undefined>>();
   readonly hostname: string;
+  /** Real servers expanded so far in this config (MAX_REALS). */
+  realsExpanded = 0;
   constructor(readonly file: string, private readonly resolver: Resolver, hostname: string | undefined) {
     this.hostname = hostname ?? 'localhost';
   }
@@ -385,6 +394,9 @@ async function readReal(v: VState, value: string, line: number, ctx: Ctx): Promi
         } else if (l - f + 1 > MAX_RANGE) {
           ctx.error(line, 'BAD_REAL', `Invalid Range: ${a1}-${a2}: ${l - f + 1} addresses, more than ${MAX_RANGE}`);
           ok = false;
+        } else if (ctx.realsExpanded + (l - f + 1) > MAX_REALS) {
+          ctx.error(line, 'BAD_REAL', `Invalid Range: ${a1}-${a2}: the config would hold more than ${MAX_REALS} real servers in all`);
+          ok = false;
         } else {
           if (String(f).length !== String(l).length) {
             ctx.warn(line, 'MISREAD', `range ${a1}-${a2} is expanded to every address; upstream ldirectord compares the ends as strings and expands it differently`);
@@ -397,6 +409,11 @@ async function readReal(v: VState, value: string, line: number, ctx: Ctx): Promi
   }
   const flags = parseFlags(line, flagsText, ctx);
   if (!ok || !flags || port === undefined) return [];
+  if (ip2 === undefined && ctx.realsExpanded + 1 > MAX_REALS) {
+    ctx.error(line, 'BAD_REAL', `too many real servers: the config would hold more than ${MAX_REALS} in all`);
+    return [];
+  }
+  ctx.realsExpanded += addresses.length;
   const pos: Position = { file: ctx.file, line };
   const request = flags.request ?? v.request;
   const receive = flags.request !== undefined ? flags.receive! : v.receive;

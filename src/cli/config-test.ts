@@ -15,10 +15,18 @@ export async function runConfigTest(
   if (!res.ok) return res.exitCode;
   const { path } = res;
   if (mode === 'dump') {
-    io.stdout.write(`${JSON.stringify(res.config, null, 2)}\n`);
+    io.stdout.write(`${JSON.stringify(res.config, maskSecrets, 2)}\n`);
     return 0;
   }
   const v = res.config.virtuals.length;
   io.stdout.write(`${path}: ok: ${v} virtual services, ${countReals(res.config)} real servers\n`);
   return 0;
+}
+
+/** Directives whose values are credentials: --dump-config shows whether one is set, never its text (issue 13 item 12). */
+const SECRET_KEYS = new Set(['passwd', 'secret']);
+
+/** JSON.stringify replacer: a non-empty secret becomes "********". */
+function maskSecrets(key: string, value: unknown): unknown {
+  return SECRET_KEYS.has(key) && typeof value === 'string' && value !== '' ? '********' : value;
 }

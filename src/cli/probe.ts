@@ -1,5 +1,5 @@
 // `ldirectord --probe [CONFIG]`: run every configured check once, concurrently, and print a table (exit 0 = all up).
-import { getChecker } from '../checks/index.js';
+import { getChecker, preloadCheckers } from '../checks/index.js';
 import type { CheckName, Checker } from '../checks/types.js';
 import { directorHostname } from '../config/load.js';
 import { checkBudgetMs, nextCheckName, planChecks, runJobOnce, systemReverseLookup, FORCE_NEGOTIATE } from '../health/index.js';
@@ -13,6 +13,8 @@ export interface ProbeIo extends CommandIo {
   readonly checkers?: (name: CheckName) => Checker;
   /** Most checks at once (default 64). */
   readonly maxInFlight?: number;
+  /** Loads a check's code before any check is timed (default: imports its module). */
+  readonly preload?: (names: Iterable<CheckName>) => Promise<void>;
 }
 
 /** One table row: a (virtual, real) pair and the verdict of its real's check. */
@@ -33,8 +35,10 @@ function checkLabel(job: CheckJob, ran: CheckName): string {
 }
 
 /** Runs every check of `config` once (at most `max` at a time); rows in config order. */
-export async function probeConfig(config: Config, checkers: (name: CheckName) => Checker, max = 64): Promise<ProbeRow[]> {
+export async function probeConfig(config: Config, checkers: (name: CheckName) => Checker, max = 64, preload?: (names: Iterable<CheckName>) => Promise<void>): Promise<ProbeRow[]> {
   const jobs = planChecks(config, { hostname: directorHostname() });
+  // Module loading happens once, before any clock starts: LATENCY is the check alone (issue 13 item 17).
+  if (preload) await preload(jobs.map((job) => nextCheckName(job, FORCE_NEGOTIATE)));
   const reverseLookup = systemReverseLookup();
   const results: { job: CheckJob; rows: ProbeRow[] }[] = jobs.map((job) => ({ job, rows: [] }));
   let next = 0;
@@ -80,7 +84,7 @@ export async function runProbe(config: string | undefined, io: ProbeIo = { stdou
   const res = await loadLocatedConfig(config, io);
   if (!res.ok) return res.exitCode;
   const { path } = res;
-  const rows = await probeConfig(res.config, io.checkers ?? getChecker, io.maxInFlight);
+  const rows = await probeConfig(res.config, io.checkers ?? getChecker, io.maxInFlight, io.preload ?? (io.checkers ? undefined : preloadCheckers));
   if (rows.length === 0) {
     io.stdout.write(`${path}: no real servers to check\n`);
     return 0;

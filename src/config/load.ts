@@ -5,6 +5,7 @@ import { hostname as osHostname } from 'node:os';
 import { formatDiagnostic, parseConfig, type ConfigDiagnostic, type ParseResult, type Resolver } from '../../parsers/ldirectord-cf/index.js';
 import type { Config } from '../model/config.js';
 import { systemResolver } from './resolver.js';
+import { logFileProblem } from '../log/file.js';
 
 /** Options of loadConfig. */
 export interface LoadOptions {
@@ -47,6 +48,12 @@ export async function readConfigFile(path: string): Promise<{ readonly ok: true;
 export async function parseConfigText(text: string, path: string, opts: LoadOptions = {}): Promise<ParseResult> {
   const res = await parseConfig(text, { file: path, resolver: opts.resolver ?? systemResolver(), hostname: opts.hostname ?? directorHostname() });
   if (!res.ok) return res;
+  // Upstream opens logfile= for append at parse time (creating it) and rejects the config when it cannot
+  // (spec §2.5); skipped under supervised=yes, where lines go to stdout.
+  const g = res.config.global;
+  if (g.lines?.['logfile'] !== undefined && g.logfile.startsWith('/') && !g.supervised && logFileProblem(g.logfile) !== undefined) {
+    return { ok: false, diagnostics: [{ severity: 'error', code: 'BAD_VALUE', file: path, line: g.lines?.['logfile'] ?? 0, message: `unable to open logfile: ${g.logfile}` }] };
+  }
   // the one file-system check upstream makes while reading that has no side effect (spec §2.5 maintenancedir)
   const dir = res.config.global.maintenanceDir;
   if (dir !== undefined && !isDirectory(dir)) {

@@ -17,7 +17,12 @@ export interface InitialConfig {
 export type ReloadResult =
   | { readonly kind: 'unchanged' }
   | { readonly kind: 'failed'; readonly errors: readonly string[] }
+  /** A guard held the new content back (it stays unapplied and is looked at again at the next change). */
+  | { readonly kind: 'held'; readonly reason: string }
   | { readonly kind: 'reloaded'; readonly previous: Config; readonly config: Config; readonly warnings: readonly string[] };
+
+/** Looks at a parsed new config before it is swapped in; a string holds it back (and says why). */
+export type ReloadGuard = (next: { readonly text: string; readonly config: Config; readonly running: Config }) => Promise<string | undefined>;
 
 /** sha256 of the file's bytes. */
 export function contentHash(text: string): string {
@@ -66,14 +71,20 @@ export class ConfigHolder {
    * Re-reads the file. Without `force` an unchanged content does nothing. A broken file leaves
    * the running config as it was; its hash is remembered so it is not retried until it changes.
    */
-  async reload(force: boolean): Promise<ReloadResult> {
+  async reload(force: boolean, guard?: ReloadGuard): Promise<ReloadResult> {
     const read = await readConfigFile(this.path);
     if (!read.ok) return { kind: 'failed', errors: [read.error] };
     const text = read.text;
     const hash = contentHash(text);
     if (!force && hash === this.hash) return { kind: 'unchanged' };
-    this.hash = hash;
+    // A truncated file (a crashed editor, `>` before the write) is never a config (issue 13 item 9).
+    if (text.length === 0) return { kind: 'held', reason: `Configuration file '${this.path}' is empty: keeping the running configuration until it has content` };
     const r = await this.parse(text, this.path);
+    if (r.ok && guard) {
+      const reason = await guard({ text, config: r.config, running: this.cfg });
+      if (reason !== undefined) return { kind: 'held', reason };
+    }
+    this.hash = hash;
     if (!r.ok) return { kind: 'failed', errors: r.errors };
     const previous = this.cfg;
     this.cfg = r.config;

@@ -1,6 +1,7 @@
 // Watches the config file with chokidar (editors that save by rename included) and reports debounced changes.
 import { watch } from 'chokidar';
 import type { FSWatcher } from 'chokidar';
+import { statSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import type { Clock, TimerHandle } from '../clock.js';
 
@@ -11,6 +12,18 @@ export interface ConfigWatcherOptions {
   readonly debounceMs?: number;
   /** Use stat polling (network filesystems, 9p); default false. */
   readonly usePolling?: boolean;
+  /** Safety net under chokidar: the file's stat is compared this often (default 5000 ms; 0 = off). */
+  readonly statPollMs?: number;
+}
+
+/** What identifies one version of the file for the safety poll ('' when it is missing). */
+function statSignature(file: string): string {
+  try {
+    const st = statSync(file);
+    return `${st.isFile() ? 'f' : 'o'}:${st.ino}:${st.size}:${st.mtimeMs}`;
+  } catch {
+    return '';
+  }
 }
 
 /**
@@ -21,6 +34,8 @@ export class ConfigWatcher {
   private readonly watcher: FSWatcher;
   private timer: TimerHandle | undefined;
   private readonly ready: Promise<void>;
+  private poll: TimerHandle | undefined;
+  private closed = false;
 
   constructor(path: string, onChange: () => void, private readonly opts: ConfigWatcherOptions) {
     const file = resolve(path);
@@ -41,8 +56,27 @@ export class ConfigWatcher {
         onChange();
       }, this.opts.debounceMs ?? 200);
     };
-    this.watcher.on('add', fire).on('change', fire).on('unlink', fire);
+    // The path briefly being a directory (addDir/unlinkDir) is a change too: when it is a file again,
+    // that version is read (issue 13 item 10).
+    this.watcher.on('add', fire).on('change', fire).on('unlink', fire).on('addDir', fire).on('unlinkDir', fire);
     this.ready = new Promise((res) => this.watcher.once('ready', () => res()));
+    // chokidar can lose an event when a watched name changes kind (file -> directory -> file); a slow
+    // stat poll makes sure no edit is missed for good. fire() is debounced and the daemon compares
+    // content, so a poll that sees the same change as chokidar costs one read.
+    const pollMs = opts.statPollMs ?? 5000;
+    if (pollMs > 0) {
+      let last = statSignature(file);
+      const tick = () => {
+        if (this.closed) return;
+        const now = statSignature(file);
+        if (now !== last) {
+          last = now;
+          fire(file);
+        }
+        this.poll = this.opts.clock.setTimeout(tick, pollMs);
+      };
+      this.poll = this.opts.clock.setTimeout(tick, pollMs);
+    }
   }
 
   /** Resolves once the initial scan is done (events before it are not reported). */
@@ -52,6 +86,8 @@ export class ConfigWatcher {
 
   /** Stops watching. */
   async close(): Promise<void> {
+    this.closed = true;
+    this.poll?.cancel();
     this.timer?.cancel();
     await this.watcher.close();
   }

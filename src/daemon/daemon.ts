@@ -1,7 +1,9 @@
 // The running daemon, in-process: config holder, health, reconciler, watcher, reload and stop.
 import type { Clock } from '../clock.js';
 import { ConfigHolder } from '../config/reload.js';
-import type { InitialConfig, ParseFn, ReloadResult } from '../config/reload.js';
+import type { InitialConfig, ParseFn, ReloadGuard, ReloadResult } from '../config/reload.js';
+import { readConfigFile } from '../config/load.js';
+import { statSync } from 'node:fs';
 import { ConfigWatcher } from '../config/watcher.js';
 import type { Ipvs } from '../ipvs/types.js';
 import type { Logger } from '../log/types.js';
@@ -46,6 +48,12 @@ export interface DaemonOptions {
   readonly watch?: boolean;
   readonly watchPolling?: boolean;
   readonly watchDebounceMs?: number;
+  /** Autoreload: how long size and mtime must hold still before the file is read (default 300 ms). */
+  readonly settleMs?: number;
+  /** Autoreload: how long a file removing every virtual must stay so before it is applied (default 3000 ms). */
+  readonly confirmEmptyMs?: number;
+  /** The watcher's safety stat poll (default 5000 ms). */
+  readonly statPollMs?: number;
   /** Periodic kernel resync (default: checkinterval seconds). */
   readonly resyncMs?: number;
   /** Called after a successful reload (logfile= may have changed). */
@@ -108,6 +116,7 @@ export class Daemon {
         clock: opts.clock,
         ...(opts.watchPolling !== undefined ? { usePolling: opts.watchPolling } : {}),
         ...(opts.watchDebounceMs !== undefined ? { debounceMs: opts.watchDebounceMs } : {}),
+        ...(opts.statPollMs !== undefined ? { statPollMs: opts.statPollMs } : {}),
       });
       await self.watcher.whenReady();
     }
@@ -140,27 +149,77 @@ export class Daemon {
 
   /** Autoreload path: chokidar saw the file change (upstream's check_cfgfile, §4.8). */
   private async fileChanged(): Promise<void> {
-    if (this.stopped || !(await this.holder.changedOnDisk())) return;
+    if (this.stopped) return;
+    // A file being written is never loaded: its size and mtime must hold still for settleMs (issue 13 item 9).
+    const settled = await this.settle();
+    if (settled !== 'stable') {
+      this.opts.logger.log(settled === 'not-a-file'
+        ? `Configuration file '${this.opts.configPath}' is not a regular file: keeping the running configuration until it is one`
+        : `Configuration file '${this.opts.configPath}' is still being written: waiting for the next change`);
+      return;
+    }
+    if (!(await this.holder.changedOnDisk())) return;
     this.opts.logger.log(msg.changedOnDisk(this.opts.configPath));
     const auto = this.holder.config.global.autoreload;
     const callback = this.holder.config.global.callback;
     if (auto) {
       this.opts.logger.log(msg.rereadConfig());
-      await this.reload(false);
+      await this.reload(false, this.keepsSomeVirtual);
     } else {
       this.opts.logger.log(msg.ignoreConfig());
     }
     if (callback) await this.opts.runCommand(`${callback} ${this.opts.configPath}`);
   }
 
+  /** Waits until the file's size and mtime are the same across settleMs (at most 10 looks). */
+  private async settle(): Promise<'stable' | 'moving' | 'not-a-file'> {
+    const ms = this.opts.settleMs ?? 300;
+    const look = (): string | undefined => {
+      try {
+        const st = statSync(this.opts.configPath);
+        return st.isFile() ? `${st.size}:${st.mtimeMs}:${st.ino}` : undefined;
+      } catch {
+        return undefined;
+      }
+    };
+    let before = look();
+    for (let i = 0; i < 10; i++) {
+      if (before === undefined) return 'not-a-file';
+      await new Promise<void>((r) => this.opts.clock.setTimeout(r, ms));
+      const now = look();
+      if (now === before) return 'stable';
+      before = now;
+    }
+    return 'moving';
+  }
+
+  /**
+   * Autoreload guard: a file that would remove EVERY virtual service must still say so after
+   * confirmEmptyMs before it is applied (issue 13 item 9); the log says what is going on.
+   */
+  private readonly keepsSomeVirtual: ReloadGuard = async ({ text, config, running }) => {
+    if (config.virtuals.length > 0 || running.virtuals.length === 0) return undefined;
+    const ms = this.opts.confirmEmptyMs ?? 3000;
+    const p = this.opts.configPath;
+    this.opts.logger.log(`Configuration file '${p}' would remove every virtual service: applying it only if it stays so for ${ms / 1000}s`);
+    await new Promise<void>((r) => this.opts.clock.setTimeout(r, ms));
+    const again = await readConfigFile(p);
+    if (again.ok && again.text === text) {
+      this.opts.logger.log(`Configuration file '${p}' still removes every virtual service: applying it`);
+      return undefined;
+    }
+    return `Configuration file '${p}' changed again while confirming: keeping the running configuration`;
+  };
+
   /** Parse-then-swap; on success only what changed is touched (health of unchanged reals kept). */
-  reload(force: boolean): Promise<ReloadResult> {
+  reload(force: boolean, guard?: ReloadGuard): Promise<ReloadResult> {
     const run = async (): Promise<ReloadResult> => {
       const before = this.phase;
       this.phase = 'reloading';
       try {
-        const r = await this.holder.reload(force);
-        if (r.kind === 'failed') {
+        const r = await this.holder.reload(force, guard);
+        if (r.kind === 'held') this.opts.logger.log(r.reason);
+        else if (r.kind === 'failed') {
           for (const e of r.errors) this.opts.logger.log(e);
           this.opts.logger.log(msg.reloadKeptOld(this.opts.configPath));
         } else if (r.kind === 'reloaded') {

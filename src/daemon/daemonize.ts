@@ -11,7 +11,7 @@ export function isDaemonChild(env: NodeJS.ProcessEnv = process.env): boolean {
 }
 
 /** Outcome of spawning the daemon. */
-export type DaemonizeResult = { readonly ok: true; readonly pid: number } | { readonly ok: false; readonly exitCode: number };
+export type DaemonizeResult = { readonly ok: true; readonly pid: number } | { readonly ok: false; readonly exitCode: number; readonly pid?: number };
 
 /**
  * Starts `node <script> <args>` in a new session (setsid) with stdio on /dev/null and cwd "/",
@@ -41,7 +41,7 @@ export function spawnDaemon(opts: {
       child.unref();
       resolve(r);
     };
-    child.once('exit', (code, signal) => finish({ ok: false, exitCode: code ?? (signal ? 1 : 0) }));
+    child.once('exit', (code, signal) => finish({ ok: false, exitCode: code ?? (signal ? 1 : 0), ...(child.pid !== undefined ? { pid: child.pid } : {}) }));
     child.once('error', () => finish({ ok: false, exitCode: 1 }));
     timer = setInterval(() => {
       if (child.pid !== undefined && readPidFile(opts.pidFile) === child.pid) finish({ ok: true, pid: child.pid });

@@ -33,8 +33,15 @@ export function schedulerHealthFactory(o: SchedulerHealthOptions): HealthFactory
       hostname: o.hostname,
       checkers: o.checkers ?? getChecker,
       ...(o.reverseLookup ? { reverseLookup: o.reverseLookup } : {}),
-      onTransition: () => changed(),
-      onCheck: (e) => monitor.onCheck(e),
+      onTransition: (t) => {
+        // Why a real is taken out (issue 13 item 14); the Deleted/quiescent line follows from the reconciler.
+        if (t.state === 'down') o.logger.log(msg.checkFailed(t.realKey, t.virtualId, t.reason));
+        changed();
+      },
+      onCheck: (e) => {
+        if (!e.ok) for (const m of e.members) o.logger.debug(2, msg.checkFailed(m.realKey, m.virtualId, e.reason));
+        monitor.onCheck(e);
+      },
       onSoftFailure: (e) =>
         o.logger.log(e.kind === 'failure' ? msg.softFailure(e.realKey, e.virtualId, e.count, e.limit) : msg.resetSoftFailure(e.realKey, e.virtualId)),
     });

@@ -10,7 +10,7 @@ import type { InitialConfig } from '../config/reload.js';
 import { Daemon } from './daemon.js';
 import { schedulerHealthFactory } from './health.js';
 import { directorHostname, makeParse } from '../config/load.js';
-import { CONFIG_ENV, removeOwnPidFile, writePidFile } from './pidfile.js';
+import { CONFIG_ENV, type ConfigLock, acquireConfigLock, removeOwnPidFile, runDir, writePidFile } from './pidfile.js';
 import { DAEMON_ENV } from './daemonize.js';
 import { LdirdError, isLdirdError } from '../errors.js';
 import { AlertSender } from './hooks/email.js';
@@ -27,6 +27,8 @@ export interface ForegroundRequest {
   readonly logfile: string;
   /** The config as parsed by the command: the daemon starts from it instead of reading the file again. */
   readonly initial?: InitialConfig;
+  /** Where the per-config lock lives (default runDir()). */
+  readonly lockDir?: string;
 }
 
 /**
@@ -84,10 +86,28 @@ export async function runForeground(req: ForegroundRequest): Promise<number> {
     logger.log(msg.exitStatus(1, `Could not use IPVS: ${err instanceof Error ? err.message : String(err)}`));
     return 1;
   }
+  // One daemon per resolved config path, taken before the pid file is written (issue 13 item 3):
+  // of two starts racing, the loser sees the winner and leaves without touching its pid file.
+  const locked = acquireConfigLock(req.lockDir ?? runDir(), req.configPath, req.pidFile);
+  let lock: ConfigLock = { path: '', release: () => undefined };
+  if (locked.ok) lock = locked.lock;
+  else if (locked.holder !== undefined) {
+    await ipvs.close().catch(() => undefined);
+    logger.log(msg.running(req.configPath, locked.holder));
+    return 0;
+  } else if (req.pidFile) {
+    await ipvs.close().catch(() => undefined);
+    logger.log(msg.exitStatus(1, `Initialisation Error: ${locked.error ?? 'config lock not available'}`));
+    return 1;
+  } else {
+    // -d / supervised without a writable run directory (a developer's try-out): run unlocked, as upstream.
+    logger.log(`${locked.error ?? 'config lock not available'}: running without the one-daemon-per-config lock`);
+  }
   if (req.pidFile) {
     try {
       writePidFile(req.pidFile, process.pid);
     } catch {
+      lock.release();
       logger.log(msg.cannotOpenPid(req.pidFile));
       logger.log(msg.exitStatus(1, 'Initialisation Error'));
       await ipvs.close().catch(() => undefined);
@@ -108,6 +128,7 @@ export async function runForeground(req: ForegroundRequest): Promise<number> {
   process.on('uncaughtException', (err) => {
     logger.log(msg.exitStatus(1, `uncaught exception: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`));
     if (req.pidFile) removeOwnPidFile(req.pidFile, process.pid);
+    lock.release();
     process.exit(1);
   });
 
@@ -137,6 +158,7 @@ export async function runForeground(req: ForegroundRequest): Promise<number> {
   } catch (err) {
     logger.log(isLdirdError(err, 'CONFIG_INVALID') ? msg.exitStatus(2, 'config_error: Configuration Error') : `Start failed: ${String(err)}`);
     if (req.pidFile) removeOwnPidFile(req.pidFile, process.pid);
+    lock.release();
     await ipvs.close().catch(() => undefined);
     return isLdirdError(err, 'CONFIG_INVALID') ? 2 : 1;
   }
@@ -151,6 +173,7 @@ export async function runForeground(req: ForegroundRequest): Promise<number> {
         alerts.stop();
         await ipvs.close().catch(() => undefined);
         if (req.pidFile) removeOwnPidFile(req.pidFile, process.pid);
+        lock.release();
         resolve(0);
       })();
     };
@@ -159,6 +182,7 @@ export async function runForeground(req: ForegroundRequest): Promise<number> {
   // Keep the process alive: every timer is unref'd so that stop can exit promptly.
   const keepAlive = setInterval(() => undefined, 1 << 30);
   const code = await done;
+  await logger.close(); // the syslog writer passes on its last lines
   clearInterval(keepAlive);
   return code;
 }

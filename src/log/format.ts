@@ -26,3 +26,12 @@ export function fileLine(ms: number, cfgName: string, pid: number, msg: string):
 export function supervisedLine(ms: number, msg: string): string {
   return `[${ctime(ms)}] ${chomp(msg)}\n`;
 }
+
+/**
+ * Control characters (but TAB and the newline) written as \xNN: a config's or a real server's bytes
+ * never reach the log raw (issue 13 item 15). Bytes that are not UTF-8 were already decoded to U+FFFD.
+ */
+export function printable(msg: string): string {
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
+  return msg.replace(/[\x00-\x08\x0b-\x1f\x7f-\x9f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}

@@ -1,11 +1,11 @@
 // The winston-backed ldirectord logger: file (open/append/close per line), syslog, stderr (-d), stdout (supervised).
-import { appendFileSync } from 'node:fs';
-import { spawn } from 'node:child_process';
+import { appendLogFile } from './file.js';
+import { SyslogWriter } from './syslog.js';
 import { Writable } from 'node:stream';
 import winston from 'winston';
 import type { Clock } from '../clock.js';
 import { systemClock } from '../clock.js';
-import { chomp, fileLine, supervisedLine } from './format.js';
+import { chomp, fileLine, printable, supervisedLine } from './format.js';
 import type { Logger } from './types.js';
 
 /** Where log lines go (spec §5.1). */
@@ -31,7 +31,7 @@ export interface LdLoggerOptions {
   /** DEBUG<n> lines with n ≤ debugLevel are written (to stderr, -d only); 0 = none. */
   readonly debugLevel?: number;
   readonly clock?: Clock;
-  /** The syslog client command (default `logger`, util-linux); its argv is `-t ldirectord --id=<pid> -p <facility>.info -- <msg>`. */
+  /** The syslog client command (default `logger`, util-linux), run once and fed one message per stdin line (SyslogWriter). */
   readonly syslogCommand?: string;
   /** Where stderr/stdout lines go (tests); defaults to the process streams. */
   readonly stderr?: (s: string) => void;
@@ -44,6 +44,7 @@ export class LdLogger implements Logger {
   private readonly winston: winston.Logger;
   private readonly clock: Clock;
   private readonly debugLevel: number;
+  private syslog: { readonly facility: string; readonly writer: SyslogWriter } | undefined;
 
   constructor(private readonly opts: LdLoggerOptions) {
     this.target = opts.target;
@@ -91,7 +92,8 @@ export class LdLogger implements Logger {
   }
 
   /** Writes one message to the current target (called by the winston sink). */
-  private write(message: string): void {
+  private write(raw: string): void {
+    const message = printable(raw);
     const t = this.target;
     const err = this.opts.stderr ?? ((s: string) => void process.stderr.write(s));
     switch (t.kind) {
@@ -103,27 +105,29 @@ export class LdLogger implements Logger {
         return;
       case 'file':
         try {
-          appendFileSync(t.path, fileLine(this.clock.wallNow(), this.opts.cfgName, process.pid, message));
+          appendLogFile(t.path, fileLine(this.clock.wallNow(), this.opts.cfgName, process.pid, message));
         } catch {
           err(`${chomp(message)}\n`); // upstream: an unopenable log file sends the line to STDERR
         }
         return;
       case 'syslog': {
-        const cmd = this.opts.syslogCommand ?? 'logger';
-        const child = spawn(cmd, ['-t', 'ldirectord', `--id=${process.pid}`, '-p', `${t.facility}.info`, '--', chomp(message)], {
-          stdio: 'ignore',
-        });
-        child.on('error', () => err(`${chomp(message)}\n`));
+        if (this.syslog?.facility !== t.facility) {
+          void this.syslog?.writer.close();
+          this.syslog = { facility: t.facility, writer: new SyslogWriter(t.facility, this.opts.syslogCommand ?? 'logger', (l) => err(`${l}\n`)) };
+        }
+        this.syslog.writer.write(chomp(message));
         return;
       }
     }
   }
 
-  /** Flushes and closes winston. */
-  close(): Promise<void> {
-    return new Promise((res) => {
+  /** Flushes and closes winston, then the syslog writer. */
+  async close(): Promise<void> {
+    await new Promise<void>((res) => {
       this.winston.on('finish', () => res());
       this.winston.end();
     });
+    await this.syslog?.writer.close();
+    this.syslog = undefined;
   }
 }

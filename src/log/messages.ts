@@ -26,6 +26,14 @@ export const msg = {
   emailAlert: (subject: string) => `emailalert: ${subject}`,
   smtpFailed: () => 'failed to send SMTP email message',
   mailFailed: () => 'failed to send email message',
+  /** Ours: why a real went down (on each transition to down; every failed check at -d). Upstream never said. */
+  checkFailed: (real: string, vid: string, reason: string) => `Check failed: real server ${real} (${vid}): ${oneLine(reason)}`,
   /** Ours: a reload whose new config has errors keeps the old one (upstream half-applied it, §7.2 item 10). */
   reloadKeptOld: (config: string) => `Reload of ${config} failed: keeping the running configuration`,
 } as const;
+
+/** A reason from a real server's reply on one line, at most 300 characters (the logger escapes control bytes). */
+function oneLine(reason: string): string {
+  const flat = reason.replace(/\s+/g, ' ').trim();
+  return flat.length > 300 ? `${flat.slice(0, 300)}…` : flat;
+}

@@ -1,6 +1,6 @@
 // The CLI lifecycle with real processes: start/status/reload/stop, pid files, exit codes, upstream bugs fixed.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inotifyWatchesOn } from '../support/inotify.js';
@@ -120,12 +120,17 @@ describe('ldirectord CLI lifecycle', () => {
     expect(existsSync(join(run, 'ldirectord.ldirectord.cf.pid'))).toBe(false);
   });
 
-  it('a CLI command against a broken config exits 2 and leaves the running daemon’s pid file alone', () => {
+  it('a broken config: status and stop still work, reload/restart exit 2 and leave the daemon alone (issue 13 item 6)', () => {
     const pid = pidOf('ldirectord');
     writeFileSync(join(etc, 'ldirectord.cf'), `${CONFIG()}\tscheduler\nnonsense here\n`);
-    const r = ld(['status']);
-    expect(r.code).toBe(2);
-    expect(r.err).toMatch(/ldirectord\.cf:\d+: /);
+    const st = ld(['status']);
+    expect(st.code).toBe(0);
+    expect(st.err.split('\n')[0]).toBe(`ldirectord for ${join(etc, 'ldirectord.cf')} is running with pid: ${pid}`);
+    const re = ld(['restart']);
+    expect(re.code).toBe(2);
+    expect(re.err).toMatch(/ldirectord\.cf:\d+: /);
+    expect(re.err).toContain(`not restarting: ${join(etc, 'ldirectord.cf')} has errors; the running daemon (pid ${pid}) keeps its configuration`);
+    expect(ld(['reload']).code).toBe(2);
     expect(logText()).toContain('Exiting with exit_status 2: config_error: Configuration Error');
     expect(pidOf('ldirectord')).toBe(pid);
     expect(alive(pid)).toBe(true);
@@ -252,6 +257,8 @@ describe('ldirectord CLI lifecycle', () => {
     expect(r.status).toBe(1);
     expect(existsSync(join(run, 'ldirectord.ldirectord.pid'))).toBe(false);
     expect(logText()).toMatch(/Exiting with exit_status 1: Could not use IPVS: /);
+    // the reason is on the terminal too, not only in the log (issue 13 item 17)
+    expect(r.stderr).toMatch(/^Exiting with exit_status 1: Could not use IPVS: /m);
   });
 
   it('supervised=yes runs in the foreground and logs "[<ctime>] <message>" to stdout', async () => {
@@ -289,8 +296,125 @@ describe('ldirectord CLI lifecycle', () => {
 
   it('usage errors exit 255 and -v prints the upstream banner', () => {
     expect(ld(['bogus']).code).toBe(255);
+    // what was wrong is named before the usage text (issue 13 item 17)
+    const u = ld(['--bogus', 'start']);
+    expect(u.code).toBe(255);
+    expect(u.err.split('\n')[0]).toBe('ldirectord: Unknown option: bogus');
+    expect(ld(['-x', 'start']).err.split('\n')[0]).toBe('ldirectord: Unknown option: x');
+    const h = ld(['--help']);
+    for (const s of ['make build', 'LDIRD_IPVS=fake', 'LDIRD_RUNDIR']) expect(h.out).toContain(s);
     const v = ld(['-v']);
     expect(v.code).toBe(0);
     expect(v.out.split('\n')[0]).toBe('Linux Director v1.186-ha');
+  });
+});
+
+/** Live processes whose environment says they are our daemon for one of `configs`. */
+function daemonsFor(...configs: string[]): number[] {
+  const out: number[] = [];
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const env = readFileSync(`/proc/${d}/environ`, 'utf8').split('\0');
+      if (env.some((e) => configs.some((c) => e === `LDIRD_NG_CONFIG=${c}`)) && alive(Number(d))) out.push(Number(d));
+    } catch {
+      // gone, or not ours to read
+    }
+  }
+  return out;
+}
+
+function ldAsync(args: string[]): Promise<number | null> {
+  return new Promise((resolve) => {
+    const c = spawn(process.execPath, [bin, ...args], {
+      cwd: root,
+      stdio: 'ignore',
+      env: { ...process.env, LDIRD_RUNDIR: run, LDIRD_IPVS: 'fake', LDIRD_CONFIG_DIRS: etc, LDIRD_DEFAULT_LOGFILE: logPath, NODE_OPTIONS: '' },
+    });
+    c.on('exit', (code) => resolve(code));
+  });
+}
+
+describe('one daemon per config, found by identity (issue 13 items 3, 8, 15)', () => {
+  it('two starts at the same moment, then stop, leave no daemon running', async () => {
+    const cfg = join(etc, 'm.cf');
+    writeFileSync(cfg, CONFIG().replace('127.0.0.1:80', '127.0.0.1:90'));
+    for (let round = 0; round < 2; round++) {
+      const codes = await Promise.all([ldAsync([cfg, 'start']), ldAsync([cfg, 'start'])]);
+      expect(codes).toEqual([0, 0]);
+      expect(daemonsFor(cfg)).toHaveLength(1);
+      expect(ld([cfg, 'stop']).code).toBe(0);
+      expect(daemonsFor(cfg)).toEqual([]);
+      expect(ld([cfg, 'status']).code).toBe(3);
+    }
+  }, 120_000);
+
+  it('the same config through a symlink is the same daemon', () => {
+    const cfg = join(etc, 's.cf');
+    const link = join(etc, 'link.cf');
+    writeFileSync(cfg, CONFIG().replace('127.0.0.1:80', '127.0.0.1:91'));
+    symlinkSync(cfg, link);
+    expect(ld([cfg, 'start']).code).toBe(0);
+    const pid = pidOf('s.cf');
+    expect(ld([link, 'start']).code).toBe(0);
+    expect(daemonsFor(cfg, link)).toEqual([pid]);
+    const st = ld([link, 'status']);
+    expect(st.code).toBe(0);
+    expect(st.err).toContain(`running with pid: ${pid}`);
+    expect(ld([link, 'stop']).code).toBe(0);
+    expect(alive(pid)).toBe(false);
+  }, 60_000);
+
+  it('a pid file naming `tail -f ldirectord.log` is stale: stop does not kill it', () => {
+    const cfg = join(etc, 't.cf');
+    writeFileSync(cfg, CONFIG());
+    const tail = spawn('tail', ['-f', logPath], { stdio: 'ignore' });
+    try {
+      writeFileSync(join(run, 'ldirectord.t.cf.pid'), `${tail.pid}\n`);
+      expect(ld([cfg, 'stop']).code).toBe(0);
+      expect(alive(tail.pid!)).toBe(true);
+      const st = ld([cfg, 'status']);
+      expect(st.code).toBe(1);
+      expect(st.err).toContain('ldirectord stale pid file');
+    } finally {
+      tail.kill('SIGKILL');
+      rmSync(join(run, 'ldirectord.t.cf.pid'), { force: true });
+    }
+  });
+
+  it('the pid file is 0644 under umask 000, replaces a symlink instead of writing through it', () => {
+    const cfg = join(etc, 'u.cf');
+    writeFileSync(cfg, CONFIG().replace('127.0.0.1:80', '127.0.0.1:92'));
+    const victim = join(root, 'victim');
+    writeFileSync(victim, 'precious\n');
+    symlinkSync(victim, join(run, 'ldirectord.u.cf.pid'));
+    const r = spawnSync('/bin/sh', ['-c', 'umask 000; exec "$0" "$@"', process.execPath, bin, cfg, 'start'], {
+      cwd: root,
+      encoding: 'utf8',
+      env: { ...process.env, LDIRD_RUNDIR: run, LDIRD_IPVS: 'fake', LDIRD_CONFIG_DIRS: etc, LDIRD_DEFAULT_LOGFILE: logPath, NODE_OPTIONS: '' },
+      timeout: 60_000,
+    });
+    expect(r.status).toBe(0);
+    const pid = pidOf('u.cf');
+    expect(readFileSync(victim, 'utf8')).toBe('precious\n');
+    const st = lstatSync(join(run, 'ldirectord.u.cf.pid'));
+    expect(st.isFile()).toBe(true);
+    expect(st.mode & 0o777).toBe(0o644);
+    expect(ld([cfg, 'stop']).code).toBe(0);
+    expect(alive(pid)).toBe(false);
+  }, 60_000);
+
+  it('an unopenable logfile= fails -t and start with upstream\'s message (issue 13 item 5)', () => {
+    for (const bad of ['/nonexistent/x.log', '/proc/version']) {
+      const cfg = join(etc, 'badlog.cf');
+      writeFileSync(cfg, CONFIG().replace(`logfile="${logPath}"`, `logfile="${bad}"`));
+      const t = ld(['-t', cfg]);
+      expect(t.code).toBe(2);
+      expect(t.err).toContain(`${cfg}:3: unable to open logfile: ${bad}`);
+      const s = ld([cfg, 'start']);
+      expect(s.code).toBe(2);
+      expect(s.err).toContain(`unable to open logfile: ${bad}`);
+      expect(daemonsFor(cfg)).toEqual([]);
+    }
   });
 });

@@ -127,6 +127,11 @@ describe('the daemon with FakeIpvs and real HTTP servers', () => {
     expect(took).toBeLessThan(DETECT_MS);
     expect(has(dest(reals[1]!, 1))).toBe(true);
     expect(logLines()).toContain(`Quiescent real server: 127.0.0.2:${reals[0]!.port} (${VIP}) (Weight set to 0)`);
+    // why it went down, just before it is quiesced (issue 13 item 14)
+    const why = logLines().findIndex((l) => l.startsWith(`Check failed: real server 127.0.0.2:${reals[0]!.port} (tcp:${VIP}): GET http://127.0.0.2:${reals[0]!.port}/index.html: expected /fake/`));
+    expect(why).toBeGreaterThanOrEqual(0);
+    expect(logLines()[why]).toContain('fake');
+    expect(why).toBeLessThan(logLines().indexOf(`Quiescent real server: 127.0.0.2:${reals[0]!.port} (${VIP}) (Weight set to 0)`));
   });
 
   it('restores it when the page is fixed', async () => {

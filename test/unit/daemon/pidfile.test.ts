@@ -1,10 +1,10 @@
 // Pid files: upstream's naming and liveness rule, own-pid-only removal, one daemon per config however named.
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CONFIG_ENV, findDaemon, pidFilePath, readPidFile, removeOwnPidFile, writePidFile } from '../../../src/daemon/pidfile.js';
+import { CONFIG_ENV, acquireConfigLock, findDaemon, lockFilePath, pidFilePath, processStartTime, readPidFile, removeOwnPidFile, writePidFile } from '../../../src/daemon/pidfile.js';
 
 let dir: string;
 let child: ChildProcess | undefined;
@@ -20,7 +20,7 @@ afterEach(() => {
 
 /** A live process whose command line mentions ldirectord, serving `config`. */
 async function fakeDaemon(config: string): Promise<number> {
-  child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 100000)', 'ldirectord'], { env: { ...process.env, [CONFIG_ENV]: config }, stdio: 'ignore' });
+  child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 100000)', '/usr/sbin/ldirectord'], { env: { ...process.env, [CONFIG_ENV]: config }, stdio: 'ignore' });
   await new Promise((r) => setTimeout(r, 200));
   return child.pid!;
 }
@@ -40,17 +40,56 @@ describe('pid files', () => {
     expect(findDaemon(dir, 'web.cf', '/etc/ha.d/web.cf').state).toBe(want);
   });
 
-  it('find a running daemon through its own pid file', async () => {
+  it('find a foreign ldirectord (Perl) through the own pid file, never a process that merely mentions ldirectord', async () => {
     const pid = await fakeDaemon('/etc/ha.d/web.cf');
     writePidFile(pidFilePath(dir, 'web.cf'), pid);
-    expect(findDaemon(dir, 'web.cf', '/etc/ha.d/web.cf')).toEqual({ state: 'running', pid, pidFile: pidFilePath(dir, 'web.cf') });
+    expect(findDaemon(dir, 'web.cf', '/etc/ha.d/web.cf')).toEqual({ state: 'running', pid, pidFile: pidFilePath(dir, 'web.cf'), foreign: true });
+    child?.kill('SIGKILL');
+    child = spawn('tail', ['-f', '/dev/null', '/var/log/ldirectord.log'], { stdio: 'ignore' });
+    await new Promise((r) => setTimeout(r, 200));
+    writePidFile(pidFilePath(dir, 'web.cf'), child.pid!);
+    expect(findDaemon(dir, 'web.cf', '/etc/ha.d/web.cf').state).toBe('stale');
   });
 
-  it('find a daemon started under another name for the same config, and not one for another config', async () => {
-    const pid = await fakeDaemon('/etc/ha.d/ldirectord.cf');
-    writePidFile(pidFilePath(dir, 'ldirectord'), pid);
-    expect(findDaemon(dir, 'ldirectord.cf', '/etc/ha.d/ldirectord.cf')).toMatchObject({ state: 'running', pid });
-    expect(findDaemon(dir, 'other.cf', '/etc/ha.d/other.cf').state).toBe('stopped');
+  it('take one lock per resolved config: a second taker (or a symlinked name) sees the holder', () => {
+    const cfg = join(dir, 'a.cf');
+    writeFileSync(cfg, '');
+    symlinkSync(cfg, join(dir, 'b.cf'));
+    const first = acquireConfigLock(dir, cfg, pidFilePath(dir, 'a.cf'));
+    expect(first.ok).toBe(true);
+    // flock(2) locks belong to the open file description: a second open in this very process conflicts too.
+    expect(acquireConfigLock(dir, join(dir, 'b.cf'), undefined)).toEqual({ ok: false, holder: process.pid });
+    expect(findDaemon(dir, 'b.cf', join(dir, 'b.cf'))).toEqual({ state: 'running', pid: process.pid, pidFile: pidFilePath(dir, 'a.cf') });
+    if (first.ok) first.lock.release();
+    expect(findDaemon(dir, 'b.cf', join(dir, 'b.cf')).state).toBe('stopped');
+    const again = acquireConfigLock(dir, join(dir, 'b.cf'), undefined);
+    expect(again.ok).toBe(true);
+    if (again.ok) again.lock.release();
+  });
+
+  it('a lock file naming a live pid with another start time (a reused pid) is not a daemon', () => {
+    const cfg = join(dir, 'a.cf');
+    writeFileSync(cfg, '');
+    writeFileSync(lockFilePath(dir, cfg), `${process.pid} 1\n${pidFilePath(dir, 'a.cf')}\n`);
+    expect(processStartTime(process.pid)).not.toBe('1');
+    expect(findDaemon(dir, 'a.cf', cfg).state).toBe('stopped');
+  });
+
+  it('are written 0644 whatever the umask, replacing a symlink rather than following it', () => {
+    const f = pidFilePath(dir, 'web.cf');
+    const victim = join(dir, 'victim');
+    writeFileSync(victim, 'keep\n');
+    symlinkSync(victim, f);
+    const old = process.umask(0);
+    try {
+      writePidFile(f, 4242);
+    } finally {
+      process.umask(old);
+    }
+    expect(readFileSync(victim, 'utf8')).toBe('keep\n');
+    expect(lstatSync(f).isFile()).toBe(true);
+    expect(lstatSync(f).mode & 0o777).toBe(0o644);
+    expect(readPidFile(f)).toBe(4242);
   });
 
   it('are removed only by the process they name', () => {

@@ -49,6 +49,16 @@ describe('ConfigHolder', () => {
     expect((await h.reload(false)).kind).toBe('unchanged');
   });
 
+  it('holds back a 0-byte file instead of applying it as an empty config (issue 13 item 9)', async () => {
+    const h = await holder();
+    const before = h.config;
+    writeFileSync(file, '');
+    const r = await h.reload(false);
+    expect(r).toEqual({ kind: 'held', reason: `Configuration file '${file}' is empty: keeping the running configuration until it has content` });
+    expect(h.config).toBe(before);
+    expect(await h.changedOnDisk()).toBe(true); // looked at again at the next change
+  });
+
   it('swaps in a config that parses', async () => {
     const h = await holder();
     writeFileSync(file, GOOD.replace('10.0.0.2', '10.0.0.3'));

@@ -114,6 +114,24 @@ describe('ldirectord --probe', () => {
     expect(c.out().split('\n').find((l) => l.includes(`:${port}`))).toMatch(/down.*refused/i);
   });
 
+  test('LATENCY excludes loading the check\'s code (issue 13 item 17)', async () => {
+    let loaded = false;
+    const load = async () => {
+      await new Promise((r) => setTimeout(r, 400));
+      loaded = true;
+    };
+    // A checker that, like src/checks' lazy ones, loads its module on its first call unless preloaded.
+    const checker = async () => {
+      if (!loaded) await load();
+      return { ok: true as const };
+    };
+    const c = capture();
+    expect(await runProbe(writeSeed(www1.port, www2.port), { ...c.io, checkers: () => checker, preload: load })).toBe(0);
+    const ms = [...c.out().matchAll(/\s(\d+\.\d) ms/g)].map((m) => Number(m[1]));
+    expect(ms).toHaveLength(2);
+    for (const m of ms) expect(m).toBeLessThan(200);
+  });
+
   test('checks run concurrently: four black-holed reals with negotiatetimeout=1 take about one second, not four', async () => {
     const peers: TestPeer[] = await Promise.all([1, 2, 3, 4].map(() => silentPeer()));
     try {

@@ -1,5 +1,5 @@
 // The ldirectord log: exact line format, per-line open/append/close (survives logrotate), syslog, -d.
-import { chmodSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { chmodSync, statSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ManualClock } from '../../../src/clock.js';
@@ -58,18 +58,43 @@ describe('LdLogger', () => {
     expect(readFileSync(path, 'utf8')).toMatch(/^\[[^\]]+\|ldirectord\|\d+\] after\n$/);
   });
 
-  it('sends lines to syslog through logger(1) with the facility', async () => {
+  it('sends 1,000 lines to syslog through ONE long-lived logger(1), in order, and stops fast (issue 13 item 4)', async () => {
     const rec = join(dir, 'argv');
+    const lines = join(dir, 'lines');
     const fake = join(dir, 'logger');
-    writeFileSync(fake, `#!/bin/sh\nprintf '%s\\n' "$@" >> ${rec}\n`);
+    // Records each start (its argv) and every stdin line, as util-linux logger reads them.
+    writeFileSync(fake, `#!/bin/sh\nprintf '%s\\n' "$@" >> ${rec}\necho --- >> ${rec}\ncat >> ${lines}\n`);
     chmodSync(fake, 0o755);
     const log = new LdLogger({ cfgName: 'x', target: { kind: 'syslog', facility: 'local0' }, syslogCommand: fake });
-    log.log('Deleted real server: 10.0.0.2:80 (10.0.0.1:80)');
-    for (let i = 0; i < 100 && !existsSync(rec); i++) await flush();
+    const want = Array.from({ length: 1000 }, (_, i) => `Added real server: 10.0.${i >> 8}.${i % 256}:80 (10.0.0.1:80) line ${i}`);
+    for (const l of want) log.log(l);
     await flush();
-    expect(readFileSync(rec, 'utf8').split('\n')).toEqual([
-      '-t', 'ldirectord', `--id=${process.pid}`, '-p', 'local0.info', '--', 'Deleted real server: 10.0.0.2:80 (10.0.0.1:80)', '',
-    ]);
+    const t0 = Date.now();
+    await log.close();
+    expect(Date.now() - t0).toBeLessThan(2000);
+    expect(readFileSync(rec, 'utf8')).toBe(['--socket-errors=off', '-t', 'ldirectord', `--id=${process.pid}`, '-p', 'local0.info', '---', ''].join('\n'));
+    expect(readFileSync(lines, 'utf8')).toBe(want.map((l) => `${l}\n`).join(''));
+  });
+
+  it('escapes control bytes of a message instead of writing them raw (issue 13 item 15)', async () => {
+    const path = join(dir, 'esc.log');
+    const log = new LdLogger({ cfgName: 'x', target: { kind: 'file', path } });
+    log.log('Unknown command "a\x1b[2J\rb\x00"');
+    await flush();
+    expect(readFileSync(path, 'utf8')).toMatch(/\] Unknown command "a\\x1b\[2J\\x0db\\x00"\n$/);
+  });
+
+  it('creates a log file 0640 whatever the umask (issue 13 item 15)', async () => {
+    const path = join(dir, 'new.log');
+    const old = process.umask(0);
+    try {
+      const log = new LdLogger({ cfgName: 'x', target: { kind: 'file', path } });
+      log.log('hello');
+      await flush();
+    } finally {
+      process.umask(old);
+    }
+    expect(statSync(path).mode & 0o777).toBe(0o640);
   });
 
   it('in -d mode writes each line plain after a DEBUG2 copy, and debug lines up to the level', async () => {

@@ -78,6 +78,21 @@ describe('loadConfig', () => {
 });
 
 describe('ldirectord --dump-config', () => {
+  it('masks passwd= and the RADIUS secret (issue 13 item 12)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ldcf-'));
+    const f = join(dir, 's.cf');
+    writeFileSync(f, 'virtual=10.0.0.1:3306\n\treal=10.0.0.2:3306 gate\n\tservice=mysql\n\tlogin="u"\n\tpasswd="hunter2"\n\tdatabase="d"\n\trequest="select 1"\n'
+      + 'virtual=10.0.0.1:1812\n\treal=10.0.0.2:1812 gate\n\tservice=radius\n\tprotocol=udp\n\tsecret="s3cr3t-radius"\n\tlogin="u"\n\tpasswd="p4ss"\n');
+    const c = capture();
+    expect(await runConfigTest(f, 'dump', c.io)).toBe(0);
+    const text = c.out.join('');
+    for (const s of ['hunter2', 's3cr3t-radius', 'p4ss']) expect(text).not.toContain(s);
+    const cfg = JSON.parse(text);
+    expect(cfg.virtuals[0].passwd).toBe('********');
+    expect(cfg.virtuals[1].secret).toBe('********');
+    expect(cfg.virtuals[0].login).toBe('u');
+  });
+
   it('prints the normalised model as JSON', async () => {
     const c = capture();
     expect(await runConfigTest(seed('failover-ldirectord.cf'), 'dump', c.io)).toBe(0);

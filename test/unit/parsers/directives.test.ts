@@ -169,6 +169,7 @@ describe('per-virtual directives', () => {
     ['secret=""', 'invalid secret'],
     ['load="--"', 'invalid string for load testing'],
     ['scheduler=WLC', 'invalid scheduler, should be only lowercase letters (a-z)'],
+    ['scheduler=bogus', 'unknown scheduler "bogus": IPVS schedulers are rr wrr lc wlc lblc lblcr dh sh sed nq fo ovf mh twos'],
     ['persistent=forever', 'invalid persistent timeout'],
     ['netmask=24', 'invalid netmask: dotted quad notation is required'],
     ['schedflags=', 'invalid sched-flags'],

@@ -143,6 +143,18 @@ describe('real= lines', () => {
     expect(await warnings(block(['real=10.1:80 gate']))).toEqual(['2: "10.1" is read as the IPv4 address 10.0.0.1 (inet_aton rules, as upstream)']);
   });
 
+  it('caps the reals of the whole config, fast, naming the lines past the cap (issue 13 item 7)', async () => {
+    const wide = Array.from({ length: 300 }, (_, n) => `real=10.${n % 256}.${n >> 8}.0->10.${n % 256}.255.255:80 gate`);
+    const t0 = Date.now();
+    const errs = await errors(block(wide));
+    expect(errs).toHaveLength(299);
+    expect(errs[0]).toBe('3: Invalid Range: 10.1.0.0-10.1.255.255: the config would hold more than 65536 real servers in all');
+    expect(Date.now() - t0).toBeLessThan(20_000);
+    const c24 = Array.from({ length: 256 }, (_, n) => `real=10.0.${n}.0->10.0.${n}.255:80 gate`);
+    expect((await ok(block(c24))).virtuals[0]!.reals).toHaveLength(65536); // at the cap: still a config
+    expect(await errors(block([...c24, 'real=10.1.0.1:80 gate']))).toEqual(['258: too many real servers: the config would hold more than 65536 in all']);
+  });
+
   it('refuses ranges too large to hold in memory', async () => {
     expect(await errors(block(['real=10.0.0.0->10.255.255.255:80 gate']))).toEqual([expect.stringMatching(/^2: Invalid Range: 10\.0\.0\.0-10\.255\.255\.255: 16777216 addresses, more than 65536/)]);
   });

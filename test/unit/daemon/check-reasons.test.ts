@@ -1,0 +1,26 @@
+// Why a real goes down is logged: on each transition to down, and at -d for every failed check (issue 13 item 14).
+import { systemClock } from '../../../src/clock.js';
+import { makeParse } from '../../../src/config/load.js';
+import { schedulerHealthFactory } from '../../../src/daemon/health.js';
+import { MemoryLogger } from '../../../src/log/index.js';
+import { staticResolver } from '../../../parsers/ldirectord-cf/index.js';
+
+it('logs "Check failed: real server REAL (VIRTUAL): REASON" once at the transition and as DEBUG2 for every failure', async () => {
+  const parse = makeParse(staticResolver({ services: { http: 80 } }));
+  const r = await parse('checkinterval=1\nvirtual=10.0.0.1:80\n\treal=10.0.0.2:80 gate\n\tchecktype=connect\n', '/x.cf');
+  if (!r.ok) throw new Error(r.errors.join('\n'));
+  const logger = new MemoryLogger();
+  let calls = 0;
+  const health = schedulerHealthFactory({
+    clock: systemClock, logger, hostname: 'director',
+    checkers: () => async () => ({ ok: false as const, reason: `connect to 10.0.0.2:80: refused\n#${++calls}` }),
+  })(r.config, () => undefined);
+  try {
+    const t0 = Date.now();
+    while (calls < 2 && Date.now() - t0 < 5000) await new Promise((res) => setTimeout(res, 50));
+  } finally {
+    health.stop();
+  }
+  expect(logger.lines.filter((l) => l.startsWith('Check failed'))).toEqual(['Check failed: real server 10.0.0.2:80 (tcp:10.0.0.1:80): connect to 10.0.0.2:80: refused #1']);
+  expect(logger.debugLines.filter((l) => l.startsWith('DEBUG2: Check failed')).length).toBeGreaterThanOrEqual(2);
+});
