@@ -546,6 +546,7 @@ export async function normalize(raw: RawConfig, opts: NormalizeOptions): Promise
     cleanStop: g.cleanstop,
     ...(g.smtp !== undefined ? { smtp: g.smtp } : {}),
     ...(g.maintenancedir !== undefined ? { maintenanceDir: g.maintenancedir } : {}),
+    ...(g.metrics !== undefined ? { metrics: g.metrics } : {}),
     lines: { ...globalLines },
   };
   const virtuals = built.map((b) => buildVirtual(b, g, global, ctx.file));

@@ -1,5 +1,5 @@
 // Mutable parse state mirroring upstream's globals and %vsrv, before resolution and ld_setup.
-import type { Af, EmailAlertStatus, Forward, ServiceName } from '../../src/model/config.js';
+import type { Af, EmailAlertStatus, Forward, MetricsListen, ServiceName } from '../../src/model/config.js';
 
 /** Upstream's DAEMON_STATUS bits for emailalertstatus. */
 export const STATUS_BITS: Readonly<Record<EmailAlertStatus, number>> = {
@@ -45,6 +45,7 @@ export interface GState {
   cleanstop: boolean;
   smtp: string | undefined;
   maintenancedir: string | undefined;
+  metrics: MetricsListen | undefined;
 }
 
 /** Fresh globals with upstream's defaults (set_defaults). */
@@ -73,6 +74,7 @@ export function initialGlobals(): GState {
     cleanstop: true,
     smtp: undefined,
     maintenancedir: undefined,
+    metrics: undefined,
   };
 }
 

@@ -8,7 +8,8 @@ import type { ForegroundRequest } from '../daemon/main.js';
 import { LdLogger, logTargetFor, msg } from '../log/index.js';
 import type { Logger } from '../log/index.js';
 import { isDaemonChild, spawnDaemon } from '../daemon/daemonize.js';
-import { daemonConfigOf, findDaemon, isLdirectordProcess, pidFilePath, runDir } from '../daemon/pidfile.js';
+import { cfgNameOfPidFile, daemonConfigOf, findDaemon, isLdirectordProcess, pidFilePath, runDir } from '../daemon/pidfile.js';
+import { controlDir, controlSocketPath, queryControl, renderTable } from '../status/index.js';
 
 /** Default log file before a config names one (upstream's default; LDIRD_DEFAULT_LOGFILE overrides it for tests). */
 export const DEFAULT_LOGFILE = process.env.LDIRD_DEFAULT_LOGFILE ?? '/var/log/ldirectord.log';
@@ -23,6 +24,10 @@ export interface CommandEnv {
   /** Runs the daemon in this process (foreground); resolves to the exit code. */
   readonly runForeground?: (o: ForegroundRequest) => Promise<number>;
   readonly stopTimeoutMs?: number;
+  /** Directory of control sockets (default controlDir()). */
+  readonly controlDir?: string;
+  /** How long status waits for the daemon's table (default 2000 ms). */
+  readonly statusTimeoutMs?: number;
   readonly stdout?: (s: string) => void;
   readonly stderr?: (s: string) => void;
 }
@@ -165,6 +170,9 @@ export async function runDaemonCommand(req: DaemonReq, env: CommandEnv = {}): Pr
         err(`${msg.running(configPath, status.pid)}\n`);
         log.log(msg.running(configPath, status.pid));
         // upstream also asks every execute= instance for its status
+        // The table the daemon answers on its control socket; an old daemon without one: first line only.
+        const snap = await queryControl(controlSocketPath(env.controlDir ?? controlDir(), cfgNameOfPidFile(status.pidFile) ?? cfgName), env.statusTimeoutMs ?? 2000);
+        if (snap) out(req.json ? `${JSON.stringify(snap, null, 2)}\n` : renderTable(snap));
         for (const x of g.execute) spawnSync('/bin/sh', ['-c', `${process.execPath} ${process.argv[1] ?? 'ldirectord'} ${x} status`], { stdio: 'inherit' });
         log.log(msg.exitingFrom('status'));
         return 0;

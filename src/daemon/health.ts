@@ -5,7 +5,7 @@ import type { Clock } from '../clock.js';
 import { getChecker, preloadCheckers } from '../checks/index.js';
 import type { CheckName, Checker } from '../checks/index.js';
 import { HealthScheduler, jobKind } from '../health/index.js';
-import type { ReverseLookup } from '../health/index.js';
+import type { CheckEvent, HealthTransition, ReverseLookup } from '../health/index.js';
 import type { Logger } from '../log/types.js';
 import { msg } from '../log/messages.js';
 import type { Config } from '../model/config.js';
@@ -20,6 +20,8 @@ export interface SchedulerHealthOptions {
   readonly reverseLookup?: ReverseLookup;
   /** The check registry (default src/checks getChecker). */
   readonly checkers?: (name: CheckName) => Checker;
+  /** Sees every completed check and every transition (metrics). */
+  readonly observe?: { onCheck(e: CheckEvent): void; onTransition(t: HealthTransition): void };
 }
 
 /** A HealthFactory over src/health's HealthScheduler. */
@@ -33,8 +35,14 @@ export function schedulerHealthFactory(o: SchedulerHealthOptions): HealthFactory
       hostname: o.hostname,
       checkers: o.checkers ?? getChecker,
       ...(o.reverseLookup ? { reverseLookup: o.reverseLookup } : {}),
-      onTransition: () => changed(),
-      onCheck: (e) => monitor.onCheck(e),
+      onTransition: (t) => {
+        o.observe?.onTransition(t);
+        changed();
+      },
+      onCheck: (e) => {
+        o.observe?.onCheck(e);
+        monitor.onCheck(e);
+      },
       onSoftFailure: (e) =>
         o.logger.log(e.kind === 'failure' ? msg.softFailure(e.realKey, e.virtualId, e.count, e.limit) : msg.resetSoftFailure(e.realKey, e.virtualId)),
     });
@@ -45,6 +53,7 @@ export function schedulerHealthFactory(o: SchedulerHealthOptions): HealthFactory
         if (!o.checkers) void preloadCheckers(checkNames(c));
         scheduler.update(c);
       },
+      snapshot: () => scheduler.snapshot(),
       stop: () => scheduler.stop(),
     };
   };

@@ -15,6 +15,11 @@ export function pidFilePath(dir: string, cfgName: string): string {
   return join(dir, `ldirectord.${cfgName}.pid`);
 }
 
+/** CFGNAME of a pid file path ("/run/ldirectord.X.pid" → "X"): the daemon found may have been started under another name. */
+export function cfgNameOfPidFile(path: string): string | undefined {
+  return /(?:^|\/)ldirectord\.(.+)\.pid$/.exec(path)?.[1];
+}
+
 /** The pid in a pid file (first line), or undefined when there is no readable pid. */
 export function readPidFile(path: string): number | undefined {
   try {

@@ -177,6 +177,12 @@ export interface VirtualService {
   readonly lines?: Readonly<Record<string, number>>;
 }
 
+/** Where the metrics/status HTTP listener binds (address in canonical text). */
+export interface MetricsListen {
+  readonly address: string;
+  readonly port: number;
+}
+
 /** Global (outer-context) directives with upstream's defaults. */
 export interface GlobalConfig {
   /** checktimeout= ; undefined = unset (see VirtualService.checkTimeout). */
@@ -225,6 +231,8 @@ export interface GlobalConfig {
   readonly smtp?: string;
   /** maintenancedir= (quotes kept). */
   readonly maintenanceDir?: string;
+  /** metrics= (extension, issue 14): the status page and /metrics listener; absent = off. */
+  readonly metrics?: MetricsListen;
   /** Line of the last occurrence of each global directive written (directive name -> line). */
   readonly lines?: Readonly<Record<string, number>>;
 }
