@@ -34,6 +34,8 @@ export class Metrics {
   ) {
     const r = this.registry;
     collectDefaultMetrics({ register: r });
+    // prom-client names these gauges *_total, which Prometheus reserves for counters (promtool rejects them).
+    for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) r.removeSingleMetric(name);
     // One scrape reads the snapshot once, however many gauges use it.
     let pending: Promise<StatusSnapshot> | undefined;
     const snap = (): Promise<StatusSnapshot> => (pending ??= snapshot().finally(() => setTimeout(() => (pending = undefined), 0)));
