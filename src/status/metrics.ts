@@ -3,7 +3,7 @@
 // as they happen; the kernel's per-real counters come from the same IPVS dump.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Ipvs, IpvsOpResult } from '../ipvs/types.js';
-import type { IpvsOp, IpvsState } from '../model/ipvs.js';
+import type { IpvsOp, IpvsState, IpvsStats } from '../model/ipvs.js';
 import { destKey, hostPort, kernelPort, serviceKey, serviceKeyOf } from '../model/keys.js';
 import type { Config } from '../model/config.js';
 import { targetsFromConfig } from '../reconcile/index.js';
@@ -184,7 +184,7 @@ interface KernelRow {
   readonly real: string;
   readonly active: number;
   readonly inactive: number;
-  readonly stats: import('../model/ipvs.js').IpvsStats | undefined;
+  readonly stats: IpvsStats | undefined;
 }
 
 /** The kernel's rows for the configured reals (foreign destinations are not ours to label). */

@@ -150,7 +150,7 @@ export function buildSnapshot(
         forward: r.forward,
         lastCheck:
           e?.lastCheckedAt !== undefined
-            ? { ok: e.state === 'up', reason: redact(e.reason ?? '', secrets), at: iso(e.lastCheckedAt), durationMs: e.lastDurationMs ?? 0 }
+            ? { ok: e.state === 'up', reason: redact(e.reason ?? '', secrets), at: iso(e.lastCheckedAt), durationMs: Math.round(e.lastDurationMs ?? 0) }
             : null,
         failures: e?.failCount ?? 0,
         sinceChangeS: e?.changedAt !== undefined ? Math.max(0, Math.round((now.mono - e.changedAt) / 1000)) : null,

@@ -10,6 +10,7 @@ function columns(rows: readonly (readonly string[])[]): string[] {
 
 /** Control characters from the network never reach the operator's terminal as such. */
 function clean(s: string): string {
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
   return s.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
 
