@@ -6,7 +6,7 @@ import tseslint from 'typescript-eslint';
 // reconcile; config (parsers + model); clock, errors, log are shared utilities; daemon and cli sit on
 // top and may import everything (cli above daemon). Paths are matched on the import text, so every
 // depth of "../" is covered by the leading "**/".
-const FOLDERS = ['net', 'model', 'checks', 'health', 'ipvs', 'reconcile', 'config', 'log', 'daemon', 'cli'];
+const FOLDERS = ['net', 'model', 'checks', 'health', 'ipvs', 'reconcile', 'config', 'log', 'status', 'daemon', 'cli'];
 const UTIL = ['**/clock.js', '**/errors.js', '**/version.js', '**/cli.js'];
 
 /** A no-restricted-imports rule forbidding every project folder except `allowed` (and the file's own). */
@@ -72,6 +72,18 @@ const boundaries = [
   {
     files: ['src/config/**/*.ts'],
     rules: { 'no-restricted-imports': onlyImports('config', ['model', 'net', 'log'], { parsers: ['ldirectord-cf'], utils: ['**/clock.js', '**/errors.js'] }) },
+  },
+  {
+    // Status (issue 14): snapshot, control socket, metrics= listener. The only folder that may use
+    // node:http and prom-client; it reads the daemon through StatusSource and never imports it.
+    files: ['src/status/**/*.ts'],
+    rules: { 'no-restricted-imports': onlyImports('status', ['model', 'net', 'health', 'ipvs', 'reconcile', 'log'], { utils: ['**/clock.js', '**/errors.js'] }) },
+  },
+  {
+    // HTTP and Prometheus stay out of the daemon core and every layer below status.
+    files: ['src/**/*.ts', 'parsers/**/*.ts'],
+    ignores: ['src/status/**', 'src/checks/**', 'src/daemon/main.ts', 'src/cli/**', 'src/cli.ts'],
+    rules: { 'no-restricted-syntax': ['error', { selector: "ImportDeclaration[source.value=/^(prom-client|node:http|node:https)$/]", message: 'HTTP and prom-client belong in src/status (docs/architecture.md).' }] },
   },
   { files: ['src/log/**/*.ts'], rules: { 'no-restricted-imports': onlyImports('log', [], { utils: ['**/clock.js'] }) } },
   {

@@ -7,6 +7,7 @@ import { COMMANDS, type CliRequest, type DaemonCommand } from './cli/request.js'
 /** Parses argv (without node and script) into a request; never throws. */
 export function parseArgs(argv: readonly string[]): CliRequest {
   let debug = false;
+  let json = false;
   let mode: 'config-test' | 'dump-config' | 'probe' | undefined;
   let i = 0;
   for (; i < argv.length; i++) {
@@ -33,6 +34,9 @@ export function parseArgs(argv: readonly string[]): CliRequest {
         case '--probe':
           mode = 'probe';
           continue;
+        case '--json':
+          json = true;
+          continue;
         default:
           return { kind: 'usage', reason: `Unknown option: ${a.slice(2)}` };
       }
@@ -50,7 +54,12 @@ export function parseArgs(argv: readonly string[]): CliRequest {
     }
     break; // require_order: the first non-option ends option processing
   }
-  const rest = argv.slice(i);
+  let rest = argv.slice(i);
+  // `status --json` (extension): after the command, where people type it.
+  if (rest.length >= 2 && rest[rest.length - 1] === '--json' && rest[rest.length - 2] === 'status') {
+    json = true;
+    rest = rest.slice(0, -1);
+  }
   if (mode !== undefined) {
     if (rest.length > 1) return { kind: 'usage', reason: 'too many arguments' };
     return { kind: mode, config: rest[0] };
@@ -60,7 +69,8 @@ export function parseArgs(argv: readonly string[]): CliRequest {
   const cmdWord = rest.length === 1 ? first! : second!;
   const config = rest.length === 1 ? undefined : first;
   if (!(COMMANDS as readonly string[]).includes(cmdWord)) return { kind: 'usage', reason: `unknown command ${cmdWord}` };
-  return { kind: 'daemon', debug, config, command: cmdWord as DaemonCommand };
+  if (json && cmdWord !== 'status') return { kind: 'usage', reason: '--json goes only with status' };
+  return { kind: 'daemon', debug, config, command: cmdWord as DaemonCommand, ...(json ? { json } : {}) };
 }
 
 /** Runs the CLI; resolves to the process exit code. */

@@ -1,6 +1,7 @@
 // The directive table: for each global and per-virtual directive, its value parser and upstream's error text.
 import { SERVICE_NAMES, type ServiceName } from '../../src/model/config.js';
-import type { Forward } from '../../src/model/config.js';
+import type { Forward, MetricsListen } from '../../src/model/config.js';
+import { canonicalIp, parseIp } from '../../src/net/ip.js';
 import type { GlobalHandler, Reporter, VirtualHandler } from './handlers.js';
 import type { RawDirective } from './parser.js';
 import { WS, perlTrue } from './lexer.js';
@@ -27,6 +28,29 @@ function digits(value: string): string | undefined {
 }
 function yesNo(value: string): boolean | undefined {
   return value === 'yes' ? true : value === 'no' ? false : undefined;
+}
+
+/** Port of `metrics=` when the value names none (an unassigned one near the exporters' 9xxx range). */
+export const DEFAULT_METRICS_PORT = 9640;
+
+/**
+ * `metrics=` value: "" (127.0.0.1:DEFAULT_METRICS_PORT), "PORT" or ":PORT" (127.0.0.1), "IPv4:PORT",
+ * "[IPv6]:PORT". Returns the error text for anything else. Only IP literals: a name would make the
+ * listener depend on the resolver at start-up.
+ */
+export function parseMetricsListen(raw: string): MetricsListen | string {
+  const v = raw.trim();
+  const bad = `invalid metrics address "${v}": want ADDR:PORT, [IPv6]:PORT or :PORT`;
+  if (v === '') return { address: '127.0.0.1', port: DEFAULT_METRICS_PORT };
+  const m = /^(?:(?:\[([0-9A-Fa-f:.]+)\]|([0-9.]+))?:)?(\d{1,5})$/.exec(v);
+  if (!m) return bad;
+  const port = Number(m[3]);
+  if (port < 1 || port > 65535) return `metrics port ${port} must be in range 1..65535`;
+  const host = m[1] ?? m[2];
+  if (host === undefined) return { address: '127.0.0.1', port };
+  const ip = parseIp(host);
+  if (!ip || (m[1] !== undefined) !== (ip.af === 'inet6')) return bad;
+  return { address: canonicalIp(host) ?? host, port };
 }
 
 const EMAIL_SPLIT = new RegExp(`${WS}*,${WS}*`);
@@ -164,6 +188,13 @@ export const GLOBAL_DIRECTIVES: ReadonlyMap<string, GlobalHandler> = new Map<str
   ['maintenancedir', (d, g, r) => {
     if (d.value === '') r.error(d.line, 'BAD_VALUE', 'maintenance directory not specified');
     else g.maintenancedir = d.value;
+    return true;
+  }],
+  // Extension (issue 14, docs/compatibility.md): where the metrics/status listener binds.
+  ['metrics', (d, g, r) => {
+    const m = parseMetricsListen(d.value ?? '');
+    if (typeof m === 'string') r.error(d.line, 'BAD_VALUE', m);
+    else g.metrics = m;
     return true;
   }],
   ['timeout', (d, _g, r) => {

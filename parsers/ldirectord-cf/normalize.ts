@@ -567,6 +567,7 @@ export async function normalize(raw: RawConfig, opts: NormalizeOptions): Promise
     ...(g.smtp !== undefined ? { smtp: g.smtp } : {}),
     ...(g.maintenancedir !== undefined ? { maintenanceDir: g.maintenancedir } : {}),
     ...(sync !== undefined ? { sync } : {}),
+    ...(g.metrics !== undefined ? { metrics: g.metrics } : {}),
     lines: { ...globalLines },
   };
   const virtuals = built.map((b) => buildVirtual(b, g, global, ctx.file));

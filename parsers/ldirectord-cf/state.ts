@@ -1,5 +1,5 @@
 // Mutable parse state mirroring upstream's globals and %vsrv, before resolution and ld_setup.
-import type { Af, EmailAlertStatus, Forward, ServiceName, SyncDaemonMode } from '../../src/model/config.js';
+import type { Af, EmailAlertStatus, Forward, MetricsListen, ServiceName, SyncDaemonMode } from '../../src/model/config.js';
 
 /** Upstream's DAEMON_STATUS bits for emailalertstatus. */
 export const STATUS_BITS: Readonly<Record<EmailAlertStatus, number>> = {
@@ -58,6 +58,7 @@ export interface GState {
   maintenancedir: string | undefined;
   /** syncdaemon= and friends (extension, issue 11). */
   sync: RawSync;
+  metrics: MetricsListen | undefined;
 }
 
 /** Fresh globals with upstream's defaults (set_defaults). */
@@ -87,6 +88,7 @@ export function initialGlobals(): GState {
     smtp: undefined,
     maintenancedir: undefined,
     sync: {},
+    metrics: undefined,
   };
 }
 

@@ -9,7 +9,8 @@ import type { ForegroundRequest } from '../daemon/main.js';
 import { LdLogger, logTargetFor, msg } from '../log/index.js';
 import type { Logger } from '../log/index.js';
 import { isDaemonChild, spawnDaemon } from '../daemon/daemonize.js';
-import { daemonConfigOf, findDaemon, pidFilePath, processStartTime, runDir, type DaemonStatus } from '../daemon/pidfile.js';
+import { cfgNameOfPidFile, daemonConfigOf, findDaemon, pidFilePath, processStartTime, runDir, type DaemonStatus } from '../daemon/pidfile.js';
+import { controlDir, controlSocketPath, queryControl, renderTable } from '../status/index.js';
 
 /** Default log file before a config names one (upstream's default; LDIRD_DEFAULT_LOGFILE overrides it for tests). */
 export const DEFAULT_LOGFILE = process.env.LDIRD_DEFAULT_LOGFILE ?? '/var/log/ldirectord.log';
@@ -24,6 +25,10 @@ export interface CommandEnv {
   /** Runs the daemon in this process (foreground); resolves to the exit code. */
   readonly runForeground?: (o: ForegroundRequest) => Promise<number>;
   readonly stopTimeoutMs?: number;
+  /** Directory of control sockets (default controlDir()). */
+  readonly controlDir?: string;
+  /** How long status waits for the daemon's table (default 2000 ms). */
+  readonly statusTimeoutMs?: number;
   readonly stdout?: (s: string) => void;
   readonly stderr?: (s: string) => void;
 }
@@ -74,6 +79,11 @@ export async function runDaemonCommand(req: DaemonReq, env: CommandEnv = {}): Pr
   // Who runs this config is known from the lock and pid files alone: stop, status and restart never
   // depend on the file still parsing (issue 13 item 6).
   const status = findDaemon(dir, cfgName, configPath);
+  // The table the daemon answers on its control socket; an old daemon without one: first line only.
+  const table = async (pidFile: string): Promise<void> => {
+    const snap = await queryControl(controlSocketPath(env.controlDir ?? controlDir(), cfgNameOfPidFile(pidFile) ?? cfgName), env.statusTimeoutMs ?? 2000);
+    if (snap) out(req.json ? `${JSON.stringify(snap, null, 2)}\n` : renderTable(snap));
+  };
   const parsed = await parseFile(configPath, parse);
   const defaultLog = (): Logger => new LdLogger({ cfgName, target: req.debug ? { kind: 'stderr' } : { kind: 'file', path: DEFAULT_LOGFILE } });
   if (!parsed.ok) {
@@ -82,7 +92,7 @@ export async function runDaemonCommand(req: DaemonReq, env: CommandEnv = {}): Pr
     if (req.command === 'stop' || req.command === 'status') {
       // The running daemon keeps its own parsed config; this command does not need one.
       if (req.command === 'stop') for (const e of parsed.errors) err(`${e}\n`);
-      return req.command === 'stop' ? stopDaemon(status, configPath, env, err) : reportStatus(status, configPath, [], log, out, err);
+      return req.command === 'stop' ? stopDaemon(status, configPath, env, err) : reportStatus(status, configPath, [], log, out, err, table);
     }
     for (const e of parsed.errors) err(`${e}\n`);
     if ((req.command === 'restart' || req.command === 'try-restart') && status.state === 'running') {
@@ -166,7 +176,7 @@ export async function runDaemonCommand(req: DaemonReq, env: CommandEnv = {}): Pr
       log.log(msg.exitStatus(1, `Exiting from ldirectord ${req.command}`));
       return 1;
     case 'status':
-      return reportStatus(status, configPath, g.execute, log, out, err);
+      return reportStatus(status, configPath, g.execute, log, out, err, table);
   }
 }
 
@@ -188,10 +198,19 @@ async function stopDaemon(status: DaemonStatus, configPath: string, env: Command
 }
 
 /** `status`: upstream's first line and exit codes (0 running, 1 stale pid file, 3 stopped). */
-function reportStatus(status: DaemonStatus, configPath: string, execute: readonly string[], log: Logger, out: (s: string) => void, err: (s: string) => void): number {
+async function reportStatus(
+  status: DaemonStatus,
+  configPath: string,
+  execute: readonly string[],
+  log: Logger,
+  out: (s: string) => void,
+  err: (s: string) => void,
+  table: (pidFile: string) => Promise<void>,
+): Promise<number> {
   if (status.state === 'running') {
     err(`${msg.running(configPath, status.pid)}\n`);
     log.log(msg.running(configPath, status.pid));
+    await table(status.pidFile);
     // upstream also asks every execute= instance for its status
     for (const x of execute) spawnSync('/bin/sh', ['-c', `${process.execPath} ${process.argv[1] ?? 'ldirectord'} ${x} status`], { stdio: 'inherit' });
     log.log(msg.exitingFrom('status'));

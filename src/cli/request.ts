@@ -12,4 +12,4 @@ export type CliRequest =
   | { kind: 'config-test'; config: string | undefined }
   | { kind: 'dump-config'; config: string | undefined }
   | { kind: 'probe'; config: string | undefined }
-  | { kind: 'daemon'; debug: boolean; config: string | undefined; command: DaemonCommand };
+  | { kind: 'daemon'; debug: boolean; config: string | undefined; command: DaemonCommand; json?: boolean };

@@ -12,6 +12,7 @@ import type { Config } from '../model/config.js';
 import { Reconciler, syncTargetsFromConfig, targetsFromConfig } from '../reconcile/index.js';
 import type { HealthLookup, ReconcileEvent } from '../reconcile/index.js';
 import { LdirdError } from '../errors.js';
+import type { HealthSnapshotEntry } from '../health/index.js';
 
 /** upstream's daemon status (also the emailalertstatus bits). */
 export type DaemonPhase = 'starting' | 'running' | 'stopping' | 'reloading';
@@ -22,7 +23,17 @@ export interface HealthMonitor {
   readonly lookup: HealthLookup;
   /** A new config: keep the state of unchanged reals, start/stop checks of added/removed ones. */
   update(config: Config): void;
+  /** Every (virtual, real) pair's checked state, for status; reads memory only, never runs a check. */
+  snapshot(): readonly HealthSnapshotEntry[];
   stop(): Promise<void>;
+}
+
+/** The config's last reload as status shows it (start counts as the first load). */
+export interface ReloadRecord {
+  /** Clock time (ms). */
+  readonly at: number;
+  readonly result: 'ok' | 'failed' | 'unchanged' | 'held';
+  readonly errors?: readonly string[];
 }
 
 /**
@@ -60,6 +71,8 @@ export interface DaemonOptions {
   readonly onConfig?: (config: Config) => void;
   /** How to run another ldirectord instance for execute= (default: this script). */
   readonly selfCommand?: string;
+  /** Called after every reload attempt (metrics count them). */
+  readonly onReload?: (r: ReloadRecord) => void;
   /** Called with applied IPVS events (e-mail alerts). */
   readonly onEvents?: (events: readonly ReconcileEvent[], phase: DaemonPhase, config: Config) => void;
 }
@@ -70,13 +83,19 @@ export class Daemon {
   private watcher: ConfigWatcher | undefined;
   private reloading: Promise<ReloadResult> | undefined;
   private stopped = false;
+  private reloaded: ReloadRecord;
+  /** Clock time the daemon started (ms). */
+  readonly startedAt: number;
 
   private constructor(
     private readonly opts: DaemonOptions,
     private readonly holder: ConfigHolder,
     private readonly reconciler: Reconciler,
     private readonly health: HealthMonitor,
-  ) {}
+  ) {
+    this.startedAt = opts.clock.now();
+    this.reloaded = { at: this.startedAt, result: 'ok' };
+  }
 
   /** Loads the config and starts checks, reconciler and watcher; throws CONFIG_INVALID on a bad config. */
   static async start(opts: DaemonOptions): Promise<Daemon> {
@@ -134,6 +153,16 @@ export class Daemon {
   /** The current phase. */
   get status(): DaemonPhase {
     return this.phase;
+  }
+
+  /** The last reload (or the start-up load). */
+  get lastReload(): ReloadRecord {
+    return this.reloaded;
+  }
+
+  /** The checked state of every real (memory only). */
+  healthSnapshot(): readonly HealthSnapshotEntry[] {
+    return this.health.snapshot();
   }
 
   /** The reconciler (tests wait on it). */
@@ -218,6 +247,12 @@ export class Daemon {
       this.phase = 'reloading';
       try {
         const r = await this.holder.reload(force, guard);
+        this.reloaded = {
+          at: this.opts.clock.now(),
+          result: r.kind === 'reloaded' ? 'ok' : r.kind,
+          ...(r.kind === 'failed' ? { errors: r.errors } : {}),
+        };
+        this.opts.onReload?.(this.reloaded);
         if (r.kind === 'held') this.opts.logger.log(r.reason);
         else if (r.kind === 'failed') {
           for (const e of r.errors) this.opts.logger.log(e);

@@ -5,7 +5,7 @@ import type { Clock } from '../clock.js';
 import { getChecker, preloadCheckers } from '../checks/index.js';
 import type { CheckName, Checker } from '../checks/index.js';
 import { HealthScheduler, jobKind } from '../health/index.js';
-import type { ReverseLookup } from '../health/index.js';
+import type { CheckEvent, HealthTransition, ReverseLookup } from '../health/index.js';
 import type { Logger } from '../log/types.js';
 import { msg } from '../log/messages.js';
 import type { Config } from '../model/config.js';
@@ -20,6 +20,8 @@ export interface SchedulerHealthOptions {
   readonly reverseLookup?: ReverseLookup;
   /** The check registry (default src/checks getChecker). */
   readonly checkers?: (name: CheckName) => Checker;
+  /** Sees every completed check and every transition (metrics). */
+  readonly observe?: { onCheck(e: CheckEvent): void; onTransition(t: HealthTransition): void };
 }
 
 /** A HealthFactory over src/health's HealthScheduler. */
@@ -34,11 +36,13 @@ export function schedulerHealthFactory(o: SchedulerHealthOptions): HealthFactory
       checkers: o.checkers ?? getChecker,
       ...(o.reverseLookup ? { reverseLookup: o.reverseLookup } : {}),
       onTransition: (t) => {
+        o.observe?.onTransition(t);
         // Why a real is taken out (issue 13 item 14); the Deleted/quiescent line follows from the reconciler.
         if (t.state === 'down') o.logger.log(msg.checkFailed(t.realKey, t.virtualId, t.reason));
         changed();
       },
       onCheck: (e) => {
+        o.observe?.onCheck(e);
         if (!e.ok) for (const m of e.members) o.logger.debug(2, msg.checkFailed(m.realKey, m.virtualId, e.reason));
         monitor.onCheck(e);
       },
@@ -52,6 +56,7 @@ export function schedulerHealthFactory(o: SchedulerHealthOptions): HealthFactory
         if (!o.checkers) void preloadCheckers(checkNames(c));
         scheduler.update(c);
       },
+      snapshot: () => scheduler.snapshot(),
       stop: () => scheduler.stop(),
     };
   };

@@ -14,6 +14,9 @@ import { CONFIG_ENV, type ConfigLock, acquireConfigLock, removeOwnPidFile, runDi
 import { DAEMON_ENV } from './daemonize.js';
 import { LdirdError, isLdirdError } from '../errors.js';
 import { AlertSender } from './hooks/email.js';
+import { StatusService, controlDir } from '../status/index.js';
+import type { StatusSource } from '../status/index.js';
+import type { IpvsState } from '../model/ipvs.js';
 
 /** What the foreground daemon needs to know. */
 export interface ForegroundRequest {
@@ -61,6 +64,35 @@ export function recordingFake(file: string): FakeIpvs {
   return new FakeIpvs({ onCall });
 }
 
+/** How long a fresh IPVS read serves status queries (a page polling every second costs one dump). */
+const IPVS_READ_CACHE_MS = 250;
+
+/** The daemon seen by src/status: memory reads, plus one cached IPVS read (the reconciler's last on error). */
+function statusSource(d: Daemon, ipvs: Ipvs, configPath: string, clock: typeof systemClock): StatusSource {
+  let cached: { at: number; read: Promise<IpvsState | undefined> } | undefined;
+  return {
+    configPath,
+    pid: process.pid,
+    startedAt: d.startedAt,
+    config: () => d.config,
+    lastReload: () => d.lastReload,
+    health: () => d.healthSnapshot(),
+    fallbackActive: (k) => d.reconcile.fallbackActive(k),
+    ipvs: () => {
+      const now = clock.now();
+      if (!cached || now - cached.at > IPVS_READ_CACHE_MS) {
+        cached = { at: now, read: ipvs.snapshot().catch(() => d.reconcile.lastObserved) };
+      }
+      return cached.read;
+    },
+    // Read-only; only when this config manages sync (syncdaemon=no leaves the kernel's daemons unasked).
+    syncDaemons: async () =>
+      d.config.global.sync === undefined
+        ? []
+        : (await ipvs.listDaemons().catch(() => [])).map((x) => ({ state: x.state, mcastInterface: x.iface, syncId: x.syncid })),
+  };
+}
+
 const STOP_SIGNALS = ['SIGTERM', 'SIGINT', 'SIGQUIT'] as const;
 
 /**
@@ -78,10 +110,18 @@ export async function runForeground(req: ForegroundRequest): Promise<number> {
     target: logTargetFor({ logfile: req.logfile, debug: req.debug, supervised: req.supervised }),
     debugLevel: req.debug ? 3 : 0,
   });
+  // Status before IPVS: with metrics= it counts every IPVS operation and every check.
+  const status = new StatusService({
+    cfgName: req.cfgName,
+    controlDir: controlDir(),
+    listen: req.initial?.config.global.metrics,
+    logger,
+    clock,
+  });
   // IPVS first: a daemon that cannot program it fails before its pid file, so `start` reports it.
   let ipvs: Ipvs;
   try {
-    ipvs = await chooseIpvs();
+    ipvs = status.wrapIpvs(await chooseIpvs());
   } catch (err) {
     logger.log(msg.exitStatus(1, `Could not use IPVS: ${err instanceof Error ? err.message : String(err)}`));
     return 1;
@@ -150,7 +190,8 @@ export async function runForeground(req: ForegroundRequest): Promise<number> {
       parse,
       ...(req.initial ? { initial: req.initial } : {}),
       runCommand,
-      health: schedulerHealthFactory({ clock, logger, hostname: host }),
+      health: schedulerHealthFactory({ clock, logger, hostname: host, observe: status.observe }),
+      onReload: (r) => status.onReload(r.result),
       watchPolling: process.env.LDIRD_WATCH_POLLING === '1',
       onConfig: (c) => logger.setTarget(logTargetFor({ logfile: c.global.logfile, debug: req.debug, supervised: req.supervised })),
       onEvents: (events, phase, config) => alerts.onEvents(events, phase, config),
@@ -163,12 +204,14 @@ export async function runForeground(req: ForegroundRequest): Promise<number> {
     return isLdirdError(err, 'CONFIG_INVALID') ? 2 : 1;
   }
   current.daemon = started;
+  await status.attach(statusSource(started, ipvs, req.configPath, clock));
   const done = new Promise<number>((resolve) => {
     let stopping = false;
     onStop = (sig: string) => {
       if (stopping) return; // a second signal while cleaning up is ignored (upstream died half-way)
       stopping = true;
       void (async () => {
+        await status.close();
         await started.stop(sig.replace(/^SIG/, ''));
         alerts.stop();
         await ipvs.close().catch(() => undefined);

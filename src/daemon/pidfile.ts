@@ -32,6 +32,11 @@ export function lockFilePath(dir: string, config: string): string {
   return join(dir, `ldirectord-ng.${createHash('sha256').update(resolvedConfig(config)).digest('hex').slice(0, 16)}.lock`);
 }
 
+/** CFGNAME of a pid file path ("/run/ldirectord.X.pid" → "X"): the daemon found may have been started under another name. */
+export function cfgNameOfPidFile(path: string): string | undefined {
+  return /(?:^|\/)ldirectord\.(.+)\.pid$/.exec(path)?.[1];
+}
+
 /** The pid in a pid file (first line), or undefined when there is no readable pid. */
 export function readPidFile(path: string): number | undefined {
   try {

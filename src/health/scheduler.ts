@@ -46,6 +46,8 @@ export interface CheckEvent {
   readonly said: string;
   /** True when maintenancedir forced the verdict without running a check. */
   readonly forced: boolean;
+  /** How long the check took (clock ms, launch to verdict). */
+  readonly durationMs: number;
 }
 
 /** The current state of one (virtual, real) pair. */
@@ -58,6 +60,12 @@ export interface HealthSnapshotEntry {
   readonly reason?: string;
   /** Clock time (Clock.now()) of the last completed check. */
   readonly lastCheckedAt?: number;
+  /** How long the last completed check took (ms). */
+  readonly lastDurationMs?: number;
+  /** Clock time of the last up/down change (first verdict included). */
+  readonly changedAt?: number;
+  /** The last verdict was forced by a maintenancedir file. */
+  readonly maintenance: boolean;
 }
 
 /** How the scheduler is built; only `clock`, `checkers` and `onTransition` are required. */
@@ -127,6 +135,9 @@ interface JobState {
   numConnects: number;
   reason?: string;
   lastCheckedAt?: number;
+  lastDurationMs?: number;
+  changedAt?: number;
+  maintenance: boolean;
   lastStart: number;
   timer: TimerHandle | undefined;
   queued: boolean;
@@ -187,6 +198,9 @@ export class HealthScheduler {
           failCount: s.health.failCount,
           ...(s.reason !== undefined ? { reason: s.reason } : {}),
           ...(s.lastCheckedAt !== undefined ? { lastCheckedAt: s.lastCheckedAt } : {}),
+          ...(s.lastDurationMs !== undefined ? { lastDurationMs: s.lastDurationMs } : {}),
+          ...(s.changedAt !== undefined ? { changedAt: s.changedAt } : {}),
+          maintenance: s.maintenance,
         });
       }
     }
@@ -231,7 +245,7 @@ export class HealthScheduler {
         continue;
       }
       const s: JobState = {
-        job, health: INITIAL_HEALTH, numConnects: FORCE_NEGOTIATE, lastStart: 0, queued: false, removed: false, timer: undefined, running: undefined,
+        job, health: INITIAL_HEALTH, numConnects: FORCE_NEGOTIATE, lastStart: 0, maintenance: false, queued: false, removed: false, timer: undefined, running: undefined,
       };
       this.states.set(job.id, s);
       fresh.push(s);
@@ -342,8 +356,14 @@ export class HealthScheduler {
     const next = nextState(s.health, { ok: result.ok, reason, forced }, s.job.failureCount);
     s.health = next.health;
     s.reason = reason;
-    s.lastCheckedAt = this.opts.clock.now();
-    this.opts.onCheck?.({ checkId: s.job.id, members: s.job.members, name, ok: result.ok, reason, said: result.ok ? (result.message ?? '') : result.reason, forced });
+    const now = this.opts.clock.now();
+    s.lastCheckedAt = now;
+    s.lastDurationMs = now - s.lastStart;
+    s.maintenance = forced;
+    if (next.transition) s.changedAt = now;
+    this.opts.onCheck?.({
+      checkId: s.job.id, members: s.job.members, name, ok: result.ok, reason, said: result.ok ? (result.message ?? '') : result.reason, forced, durationMs: s.lastDurationMs,
+    });
     for (const m of s.job.members) {
       if (next.softFailure) this.opts.onSoftFailure?.({ ...m, kind: 'failure', ...next.softFailure, reason });
       if (next.resetFailCount !== undefined) {

@@ -4,7 +4,7 @@ import { formatOp, formatSave, parseSave, startDaemonArgs, stopDaemonArgs } from
 import { compareDests, compareServices } from '../model/order.js';
 import { parseIp } from '../net/ip.js';
 import type { SaveFormatOptions } from '../../parsers/ipvsadm/index.js';
-import type { DestKey, DestSpec, IpvsDest, IpvsOp, IpvsService, IpvsState, ServiceKey, ServiceSpec, SyncDaemon, SyncState } from '../model/ipvs.js';
+import type { DestKey, DestSpec, IpvsDest, IpvsOp, IpvsService, IpvsState, IpvsStats, ServiceKey, ServiceSpec, SyncDaemon, SyncState } from '../model/ipvs.js';
 import { SYNC_DEFAULTS } from '../model/ipvs.js';
 import { destKey, serviceKey } from '../model/keys.js';
 import {
@@ -24,6 +24,8 @@ export interface FakeCounters {
   readonly activeConns?: number;
   readonly inactConns?: number;
   readonly persistConns?: number;
+  /** Traffic counters (the kernel's IPVS_DEST_ATTR_STATS64); absent until a test scripts them. */
+  readonly stats?: IpvsStats;
 }
 
 /** A sync daemon call the fake saw. */
@@ -84,6 +86,7 @@ interface FakeDest {
   active: number;
   inact: number;
   persist: number;
+  stats?: IpvsStats;
 }
 
 interface FakeService {
@@ -214,6 +217,7 @@ export class FakeIpvs implements Ipvs {
     d.active = counters.activeConns ?? d.active;
     d.inact = counters.inactConns ?? d.inact;
     d.persist = counters.persistConns ?? d.persist;
+    if (counters.stats) d.stats = counters.stats;
   }
 
   /** The current table in `ipvsadm -S -n` format (optionally with thresholds). */
@@ -440,7 +444,7 @@ export class FakeIpvs implements Ipvs {
       .sort((a, b) => compareServices(a.key, b.key))
       .map((s) => {
         const dests: IpvsDest[] = [...s.dests.values()]
-          .map((d) => ({ ...d.spec, activeConns: d.active, inactConns: d.inact, persistConns: d.persist }))
+          .map((d) => ({ ...d.spec, activeConns: d.active, inactConns: d.inact, persistConns: d.persist, ...(d.stats ? { stats: d.stats } : {}) }))
           .sort(compareDests);
         const persistent = (s.rawFlags & SVC_F_PERSISTENT) !== 0;
         return {

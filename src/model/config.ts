@@ -202,6 +202,12 @@ export interface SyncConfig {
   readonly ttl?: number;
 }
 
+/** Where the metrics/status HTTP listener binds (address in canonical text). */
+export interface MetricsListen {
+  readonly address: string;
+  readonly port: number;
+}
+
 /** Global (outer-context) directives with upstream's defaults. */
 export interface GlobalConfig {
   /** checktimeout= ; undefined = unset (see VirtualService.checkTimeout). */
@@ -252,6 +258,8 @@ export interface GlobalConfig {
   readonly maintenanceDir?: string;
   /** Connection sync (extension); undefined = syncdaemon=no, the kernel's sync daemons left alone. */
   readonly sync?: SyncConfig;
+  /** metrics= (extension, issue 14): the status page and /metrics listener; absent = off. */
+  readonly metrics?: MetricsListen;
   /** Line of the last occurrence of each global directive written (directive name -> line). */
   readonly lines?: Readonly<Record<string, number>>;
 }

@@ -2,7 +2,7 @@
 import type { Clock } from '../clock.js';
 import type { Ipvs } from '../ipvs/types.js';
 import type { Logger } from '../log/types.js';
-import type { IpvsOp, ServiceKey } from '../model/ipvs.js';
+import type { IpvsOp, IpvsState, ServiceKey } from '../model/ipvs.js';
 import { destKey, hostPort, kernelPort, serviceKey } from '../model/keys.js';
 import { apply } from './apply.js';
 import type { ApplyReport } from './apply.js';
@@ -48,6 +48,7 @@ export class Reconciler {
   private lastReport: ApplyReport = { applied: 0, failed: 0, events: [], done: [] };
   /** The configured reals this daemon programmed or found in its services (see desiredState). */
   private readonly programmed = new Set<string>();
+  private observed: IpvsState | undefined;
 
   constructor(private readonly deps: ReconcilerDeps) {
     this.sync = new SyncDaemons(deps.ipvs, deps.logger);
@@ -121,9 +122,20 @@ export class Reconciler {
     return this.lastReport;
   }
 
+  /** The table as the last pass read it (before its changes), for status: reading it costs no kernel call. */
+  get lastObserved(): IpvsState | undefined {
+    return this.observed;
+  }
+
+  /** Whether a virtual's fallback server is serving now (undefined: it has none, or no pass yet). */
+  fallbackActive(key: ServiceKey): boolean | undefined {
+    return this.fallbackState.get(serviceKey(key));
+  }
+
   /** One pass: read the kernel, plan, apply, run fallbackcommands whose state changed. */
   async pass(): Promise<ApplyReport> {
     const observed = await this.deps.ipvs.snapshot();
+    this.observed = observed;
     const desired = desiredState(this.targets, this.deps.health, observed, this.programmed);
     // Our reals already in the table (a restart over it, earlier passes) count as programmed; they
     // cannot change this pass's plan (only absent reals consult the memory).
