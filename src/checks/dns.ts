@@ -3,6 +3,7 @@ import dgram from 'node:dgram';
 import net from 'node:net';
 import { randomInt } from 'node:crypto';
 import { compileReceive, describeError } from './result.js';
+import { matchReceive } from './match.js';
 import { hostPort } from '../model/keys.js';
 import type { Checker, CheckResult, CheckSpec } from './types.js';
 
@@ -120,7 +121,7 @@ function ipv6Text(b: Buffer): string {
 const RCODES = ['NOERROR', 'FORMERR', 'SERVFAIL', 'NXDOMAIN', 'NOTIMP', 'REFUSED'];
 
 /** Judges a decoded reply as upstream does, except that an empty receive accepts any answer. */
-export function judgeReply(reply: DnsReply, receive: string): { ok: boolean; got: string } {
+export async function judgeReply(reply: DnsReply, receive: string, timeoutMs = 5000): Promise<{ ok: boolean; got: string }> {
   const shown = reply.answers
     .filter((a) => TYPE_NAMES[a.type] !== undefined)
     .map((a) => `${TYPE_NAMES[a.type]} ${a.value}`);
@@ -132,10 +133,14 @@ export function judgeReply(reply: DnsReply, receive: string): { ok: boolean; got
   // Upstream requires a non-empty receive (else always down, spec §7.2 item 19); any answer is up.
   if (receive === '') return { ok: true, got };
   const re = compileReceive(receive);
-  if (!(re instanceof RegExp)) return { ok: false, got: `${got} (${re.error})` };
-  const ok = reply.answers.some(
-    (a) => (a.type === TYPE_A || a.type === TYPE_PTR || a.type === TYPE_AAAA) && re.test(a.value),
-  );
+  if ('error' in re) return { ok: false, got: `${got} (${re.error})` };
+  const values = reply.answers.filter((a) => a.type === TYPE_A || a.type === TYPE_PTR || a.type === TYPE_AAAA).map((a) => a.value);
+  let ok: boolean;
+  try {
+    ok = await matchReceive(re, values, timeoutMs);
+  } catch (err) {
+    return { ok: false, got: `${got} (${describeError(err)})` };
+  }
   return { ok, got };
 }
 
@@ -204,7 +209,7 @@ export const check: Checker = async (spec, signal): Promise<CheckResult> => {
     return { ok: false, reason: `${what}: malformed ${raw.length}-byte reply: ${(e as Error).message}` };
   }
   if (reply.id !== id) return { ok: false, reason: `${what}: reply id ${reply.id} does not match query id ${id}` };
-  const { ok, got } = judgeReply(reply, spec.receive);
+  const { ok, got } = await judgeReply(reply, spec.receive, spec.negotiateTimeoutMs);
   if (ok) return { ok: true, message: 'Success' };
   return { ok: false, reason: `${what}: expected ${spec.receive === '' ? 'an answer' : `/${spec.receive}/`}, got ${got}` };
 };

@@ -4,8 +4,9 @@
 // got cost ~1 ms CPU per check (≤1,000 checks/s per core), node:http 0.12–0.4 ms, this client much less;
 // the 5,000 checks/s target rules got out (figures: bench/checks.ts and the issue-4 report).
 import { isIP } from 'node:net';
-import { CheckFailure, compileReceive, describeError, down, MAX_REPLY_BYTES, perlMatch, quote, up, withTimeout } from './result.js';
+import { CheckFailure, compileReceive, describeError, down, MAX_REPLY_BYTES, quote, up, withTimeout } from './result.js';
 import { dial, type Conn } from './tcp.js';
+import { matchReceive } from './match.js';
 import { bracketed, hostPort } from '../model/keys.js';
 import type { Checker, CheckResult, CheckSpec } from './types.js';
 
@@ -114,7 +115,7 @@ async function readBody(conn: Conn, headers: Map<string, string>): Promise<Buffe
 async function fetchAndMatch(spec: CheckSpec, first: Fetch, signal: AbortSignal): Promise<CheckResult> {
   const what = `${spec.httpMethod} ${first.url.href}`;
   const re = compileReceive(spec.receive);
-  if (!(re instanceof RegExp)) return down(`${what}: ${re.error}`);
+  if ('error' in re) return down(`${what}: ${re.error}`);
   const t = withTimeout(signal, spec.negotiateTimeoutMs);
   let reply: Reply;
   try {
@@ -141,7 +142,13 @@ async function fetchAndMatch(spec: CheckSpec, first: Fetch, signal: AbortSignal)
   }
   const status = `${reply.status}${reply.statusText !== '' ? ` ${reply.statusText}` : ''}`;
   if (reply.status < 200 || reply.status > 299) return down(`${what}: expected 2xx, got ${status}`);
-  if (spec.receive !== '' && !perlMatch(re, reply.body)) return down(`${what}: expected /${spec.receive}/, got ${reply.status} ${quote(reply.body)}`);
+  let hit: boolean;
+  try {
+    hit = spec.receive === '' || (await matchReceive(re, reply.body, spec.negotiateTimeoutMs));
+  } catch (err) {
+    return down(`${what}: ${describeError(err)}`);
+  }
+  if (!hit) return down(`${what}: expected /${spec.receive}/, got ${reply.status} ${quote(reply.body)}`);
   return up(status);
 }
 
