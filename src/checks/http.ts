@@ -96,12 +96,11 @@ function addHeader(headers: Map<string, string>, line: string): void {
   const value = m[2]!;
   const had = headers.get(name);
   if (name === 'content-length') {
-    // "Content-Length: 5, 5" and repeated equal headers are one length; anything else is a smuggling shape.
-    const parts = [...(had !== undefined ? had.split(',') : []), ...value.split(',')].map((p) => p.trim());
-    if (!parts.every((p) => /^\d{1,15}$/.test(p)) || new Set(parts.map(Number)).size !== 1) {
+    // Exactly one plain length, as node:http's parser: a repeat or a list is a request-smuggling shape.
+    if (had !== undefined || !/^\d{1,15}$/.test(value)) {
       throw new CheckFailure(`bad or conflicting Content-Length ${quote(had !== undefined ? `${had}, ${value}` : value)}`);
     }
-    headers.set(name, String(Number(parts[0])));
+    headers.set(name, value);
     return;
   }
   headers.set(name, had !== undefined ? `${had}, ${value}` : value);
