@@ -381,6 +381,14 @@ function report(totalMs: number): boolean {
 }
 
 const start = now();
+// Interrupted (Ctrl-C, a time limit): print what ran so far, marked as partial.
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(sig, () => {
+    console.log(`PARTIAL RUN (${sig})`);
+    report(now() - start);
+    process.exit(2);
+  });
+}
 const only = process.env['FUZZ_ONLY'];
 const stages: Array<[string, () => void | Promise<void>]> = [['configs', fuzzConfigs], ['http', fuzzHttp], ['dns', fuzzDns], ['radius', fuzzRadius], ['lines', fuzzLines]];
 for (const [name, run] of stages) {
