@@ -142,3 +142,12 @@ test-parity-corpus: build vm-setup
 
 # Slow gates not in check (each a prerequisite target).
 check-slow: test-parity-corpus
+
+# Issue 13: >= 1,000,000 configs through the parser and >= 100,000 replies through each reply parser
+# (HTTP against node:http as the oracle, DNS, RADIUS, SMTP coded lines). Not in check; prints its counts.
+# Smaller: make fuzz FUZZ_CONFIGS=10000 FUZZ_REPLIES=1000. Last full run: test/fuzz/last-run.txt.
+.PHONY: fuzz
+fuzz: setup
+	npx tsc --outDir dist --rootDir . --module nodenext --moduleResolution nodenext --target es2022 \
+	  --strict --skipLibCheck --types node test/fuzz/fuzz.ts
+	$(if $(FUZZ_CONFIGS),FUZZ_CONFIGS=$(FUZZ_CONFIGS)) $(if $(FUZZ_REPLIES),FUZZ_REPLIES=$(FUZZ_REPLIES)) nice -n 10 node dist/test/fuzz/fuzz.js

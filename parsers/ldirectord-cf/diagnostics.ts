@@ -4,6 +4,7 @@
 export type DiagnosticCode =
   | 'UNKNOWN_COMMAND'
   | 'BAD_VALUE'
+  | 'BAD_RECEIVE'
   | 'BAD_VIRTUAL'
   | 'BAD_REAL'
   | 'BAD_FALLBACK'

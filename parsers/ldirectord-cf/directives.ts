@@ -3,6 +3,7 @@ import { SERVICE_NAMES, type ServiceName } from '../../src/model/config.js';
 import type { Forward, MetricsListen } from '../../src/model/config.js';
 import { canonicalIp, parseIp } from '../../src/net/ip.js';
 import type { GlobalHandler, Reporter, VirtualHandler } from './handlers.js';
+import { compilePerlRegex } from '../../src/model/perl-regex.js';
 import type { RawDirective } from './parser.js';
 import { WS, perlTrue } from './lexer.js';
 import { STATUS_ALL, STATUS_BITS, type RawFallback, type VState } from './state.js';
@@ -211,6 +212,12 @@ export const SERVICE_MESSAGE =
   'service must be dns, ftp, http, https, http_proxy, imap, imaps, ldap, ldaps, mysql, nntp, none, oracle, pop, pops, radius, pgsql, simpletcp, sip, smtp or submission';
 
 /** A required-quotes string directive (`name="..."`, non-empty). */
+/** Beyond upstream: a receive= that cannot run as the Perl regex it is fails `-t`, not every check. */
+export function checkReceive(line: number, receive: string, r: Reporter): void {
+  const c = compilePerlRegex(receive);
+  if (!c.ok) r.error(line, 'BAD_RECEIVE', c.error);
+}
+
 function quotedString(msg: string, set: (v: VState, s: string) => void): VirtualHandler {
   return (d, v, r) => {
     const q = quoted(d.value ?? '');
@@ -240,7 +247,11 @@ function vYesNo(name: string, set: (v: VState, b: boolean) => void): VirtualHand
 /** Per-virtual directives, keyed by name (spec §2.6); real/fallback are handled by the normaliser. */
 export const VIRTUAL_DIRECTIVES: ReadonlyMap<string, VirtualHandler> = new Map<string, VirtualHandler>([
   ['request', quotedString('no request string specified', (v, s) => { v.request = s.startsWith('/') ? s : `/${s}`; })],
-  ['receive', quotedString('invalid receive string', (v, s) => { v.receive = s; })],
+  ['receive', (d, v, r) => {
+    const ok = quotedString('invalid receive string', (vs, s) => { vs.receive = s; })(d, v, r);
+    if (ok && v.receive !== '') checkReceive(d.line, v.receive, r);
+    return ok;
+  }],
   ['checktype', (d, v, r) => {
     const val = d.value ?? '';
     const n = digits(val);

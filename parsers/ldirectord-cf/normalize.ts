@@ -7,7 +7,7 @@ import type { ConfigDiagnostic, DiagnosticCode } from './diagnostics.js';
 import type { RawConfig, RawDirective, RawVirtual } from './parser.js';
 import type { Resolver } from './resolver.js';
 import { WS, perlTrue } from './lexer.js';
-import { GLOBAL_DIRECTIVES, VIRTUAL_DIRECTIVES, ALL_DIRECTIVE_NAMES, parseFallback } from './directives.js';
+import { GLOBAL_DIRECTIVES, VIRTUAL_DIRECTIVES, ALL_DIRECTIVE_NAMES, parseFallback, checkReceive } from './directives.js';
 import type { Reporter } from './handlers.js';
 import { initialGlobals, STATUS_BITS, type GState, type RawFallback, type VState } from './state.js';
 import { inetAton, intToIp, canonicalIPv6, isPlainQuad } from './addr.js';
@@ -310,6 +310,7 @@ function parseFlags(line: number, flags: string, ctx: Ctx): Flags | undefined {
   if (m) {
     out.request = m[1]!.startsWith('/') ? m[1]! : `/${m[1]!}`;
     out.receive = m[2]!;
+    if (out.receive !== '') checkReceive(line, out.receive, ctx);
     rest = m[3]!;
   }
   m = FLAG_L.exec(rest);

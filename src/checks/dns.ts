@@ -3,6 +3,7 @@ import dgram from 'node:dgram';
 import net from 'node:net';
 import { randomInt } from 'node:crypto';
 import { compileReceive, describeError } from './result.js';
+import { matchReceive } from './match.js';
 import { hostPort } from '../model/keys.js';
 import type { Checker, CheckResult, CheckSpec } from './types.js';
 
@@ -25,6 +26,10 @@ interface DnsReply {
   readonly id: number;
   readonly rcode: number;
   readonly answers: readonly AnswerRecord[];
+  /** TC: the answer did not fit a datagram (RFC 1035 §4.1.1); ask again over TCP. */
+  readonly truncated: boolean;
+  /** The first question as the server echoed it, to compare with the one sent. */
+  readonly question?: { readonly name: string; readonly type: number };
 }
 
 /** The question upstream's Net::DNS search() asks: A for a name, PTR for an IP address. */
@@ -91,7 +96,13 @@ export function decodeReply(msg: Buffer): DnsReply {
   const qd = msg.readUInt16BE(4);
   const an = msg.readUInt16BE(6);
   let off = 12;
-  for (let i = 0; i < qd; i++) off = readName(msg, off)[1] + 4;
+  let question: { name: string; type: number } | undefined;
+  for (let i = 0; i < qd; i++) {
+    const [qname, after] = readName(msg, off);
+    if (after + 4 > msg.length) throw new MalformedReply('truncated question');
+    if (i === 0) question = { name: qname, type: msg.readUInt16BE(after) };
+    off = after + 4;
+  }
   const answers: AnswerRecord[] = [];
   for (let i = 0; i < an; i++) {
     const [, after] = readName(msg, off);
@@ -107,7 +118,7 @@ export function decodeReply(msg: Buffer): DnsReply {
     answers.push({ type, value });
     off = rd + rdlen;
   }
-  return { id, rcode, answers };
+  return { id, rcode, answers, truncated: (msg[2]! & 0x02) !== 0, ...(question !== undefined ? { question } : {}) };
 }
 
 /** Compressed text form of 16 address bytes. */
@@ -120,7 +131,7 @@ function ipv6Text(b: Buffer): string {
 const RCODES = ['NOERROR', 'FORMERR', 'SERVFAIL', 'NXDOMAIN', 'NOTIMP', 'REFUSED'];
 
 /** Judges a decoded reply as upstream does, except that an empty receive accepts any answer. */
-export function judgeReply(reply: DnsReply, receive: string): { ok: boolean; got: string } {
+export async function judgeReply(reply: DnsReply, receive: string, timeoutMs = 5000): Promise<{ ok: boolean; got: string }> {
   const shown = reply.answers
     .filter((a) => TYPE_NAMES[a.type] !== undefined)
     .map((a) => `${TYPE_NAMES[a.type]} ${a.value}`);
@@ -132,10 +143,14 @@ export function judgeReply(reply: DnsReply, receive: string): { ok: boolean; got
   // Upstream requires a non-empty receive (else always down, spec §7.2 item 19); any answer is up.
   if (receive === '') return { ok: true, got };
   const re = compileReceive(receive);
-  if (!(re instanceof RegExp)) return { ok: false, got: `${got} (${re.error})` };
-  const ok = reply.answers.some(
-    (a) => (a.type === TYPE_A || a.type === TYPE_PTR || a.type === TYPE_AAAA) && re.test(a.value),
-  );
+  if ('error' in re) return { ok: false, got: `${got} (${re.error})` };
+  const values = reply.answers.filter((a) => a.type === TYPE_A || a.type === TYPE_PTR || a.type === TYPE_AAAA).map((a) => a.value);
+  let ok: boolean;
+  try {
+    ok = await matchReceive(re, values, timeoutMs);
+  } catch (err) {
+    return { ok: false, got: `${got} (${describeError(err)})` };
+  }
   return { ok, got };
 }
 
@@ -191,20 +206,29 @@ export const check: Checker = async (spec, signal): Promise<CheckResult> => {
   const useTcp = spec.protocol === 'tcp';
   const what = `DNS ${TYPE_NAMES[type]} ${name} to ${hostPort(spec.host, spec.port)}/${useTcp ? 'tcp' : 'udp'}`;
   const id = randomInt(0, 0x10000);
-  let raw: Buffer;
-  try {
-    raw = await exchange(spec, encodeQuery(id, name, type), useTcp, signal);
-  } catch (e) {
-    return { ok: false, reason: `${what}: ${describeError(e)}` };
+  let reply: DnsReply | undefined;
+  // A truncated UDP answer is asked again over TCP, as a resolver does (Net::DNS: igntc off).
+  for (const tcp of useTcp ? [true] : [false, true]) {
+    let raw: Buffer;
+    try {
+      raw = await exchange(spec, encodeQuery(id, name, type), tcp, signal);
+    } catch (e) {
+      return { ok: false, reason: `${what}${tcp && !useTcp ? ' (retry over tcp after a truncated reply)' : ''}: ${describeError(e)}` };
+    }
+    try {
+      reply = decodeReply(raw);
+    } catch (e) {
+      return { ok: false, reason: `${what}: malformed ${raw.length}-byte reply: ${(e as Error).message}` };
+    }
+    if (reply.id !== id) return { ok: false, reason: `${what}: reply id ${reply.id} does not match query id ${id}` };
+    const q = reply.question;
+    if (q === undefined || q.type !== type || q.name.toLowerCase() !== name.toLowerCase()) {
+      return { ok: false, reason: `${what}: reply answers another question (${q === undefined ? 'none' : `${TYPE_NAMES[q.type] ?? `type ${q.type}`} ${JSON.stringify(q.name)}`})` };
+    }
+    if (!reply.truncated) break;
   }
-  let reply: DnsReply;
-  try {
-    reply = decodeReply(raw);
-  } catch (e) {
-    return { ok: false, reason: `${what}: malformed ${raw.length}-byte reply: ${(e as Error).message}` };
-  }
-  if (reply.id !== id) return { ok: false, reason: `${what}: reply id ${reply.id} does not match query id ${id}` };
-  const { ok, got } = judgeReply(reply, spec.receive);
+  if (reply === undefined || reply.truncated) return { ok: false, reason: `${what}: reply truncated even over tcp` };
+  const { ok, got } = await judgeReply(reply, spec.receive, spec.negotiateTimeoutMs);
   if (ok) return { ok: true, message: 'Success' };
   return { ok: false, reason: `${what}: expected ${spec.receive === '' ? 'an answer' : `/${spec.receive}/`}, got ${got}` };
 };

@@ -1,6 +1,7 @@
 // service=ftp: login, CWD /, TYPE I, passive RETR <request>; up when the transfer completes and the content matches receive.
 import { isIPv6 } from 'node:net';
-import { CheckFailure, compileReceive, down, perlMatch, quote, up } from './result.js';
+import { CheckFailure, compileReceive, down, quote, up } from './result.js';
+import { matchReceive } from './match.js';
 import { command, readCodedReply, showReply } from './coded-reply.js';
 import { dial, dialogue, type Conn } from './tcp.js';
 import { hostPort } from '../model/keys.js';
@@ -31,7 +32,7 @@ async function step(c: Conn, line: string, ok: (code: number) => boolean, shown 
 export const check: Checker = (spec: CheckSpec, signal) => {
   const label = `ftp ${hostPort(spec.host, spec.port)}`;
   const re = compileReceive(spec.receive);
-  if (!(re instanceof RegExp)) return Promise.resolve(down(`${label}: ${re.error}`));
+  if ('error' in re) return Promise.resolve(down(`${label}: ${re.error}`));
   const login = spec.login !== '' ? spec.login : 'anonymous';
   const passwd = spec.passwd !== '' ? spec.passwd : `ldirectord@${spec.hostname}`;
   return dialogue(label, { host: spec.host, port: spec.port, timeoutMs: spec.negotiateTimeoutMs }, signal, async (c) => {
@@ -61,7 +62,7 @@ export const check: Checker = (spec: CheckSpec, signal) => {
         const done = await readCodedReply(c);
         if (done.code !== 226 && done.code !== 250) throw new CheckFailure(`RETR ${spec.request} did not complete: ${showReply(done)}`);
         await command(c, 'QUIT').catch(() => undefined);
-        if (spec.receive !== '' && !perlMatch(re, content)) return down(`${label}: RETR ${spec.request}: expected /${spec.receive}/, got ${quote(content)}`);
+        if (spec.receive !== '' && !(await matchReceive(re, content, spec.negotiateTimeoutMs))) return down(`${label}: RETR ${spec.request}: expected /${spec.receive}/, got ${quote(content)}`);
         return up(`RETR ${spec.request}: ${content.length} bytes`);
       } finally {
         data.close();

@@ -5,8 +5,9 @@
 // the 5,000 checks/s target rules got out (figures: bench/checks.ts and the issue-4 report).
 import { isIP } from 'node:net';
 import tls from 'node:tls';
-import { CheckFailure, compileReceive, describeError, down, MAX_REPLY_BYTES, perlMatch, quote, up, withTimeout } from './result.js';
+import { CheckFailure, compileReceive, describeError, down, MAX_REPLY_BYTES, quote, up, withTimeout } from './result.js';
 import { Conn, dial } from './tcp.js';
+import { matchReceive } from './match.js';
 import { bracketed, hostPort } from '../model/keys.js';
 import type { Checker, CheckResult, CheckSpec } from './types.js';
 
@@ -59,7 +60,7 @@ async function exchange(method: 'GET' | 'HEAD', f: Fetch, signal: AbortSignal): 
     let headers: Map<string, string>;
     for (;;) {
       const line = await conn.expectLine();
-      const m = /^HTTP\/\d\.\d (\d{3})(?: (.*))?$/.exec(line);
+      const m = STATUS_LINE.exec(line);
       if (m === null) throw new CheckFailure(`expected an HTTP status line, got ${quote(line)}`);
       status = Number(m[1]);
       statusText = m[2] ?? '';
@@ -68,8 +69,7 @@ async function exchange(method: 'GET' | 'HEAD', f: Fetch, signal: AbortSignal): 
         const h = await conn.expectLine();
         if (h === '') break;
         if (n >= MAX_HEADERS) throw new CheckFailure(`more than ${MAX_HEADERS} response headers`);
-        const colon = h.indexOf(':');
-        if (colon > 0) headers.set(h.slice(0, colon).trim().toLowerCase(), h.slice(colon + 1).trim());
+        addHeader(headers, h);
       }
       if (status >= 200 || status < 100) break; // skip 1xx interim responses
     }
@@ -118,6 +118,31 @@ async function connectTunnel(
   }
 }
 
+/**
+ * Strict framing (RFC 9112), as strict as node:http's parser at least: a reply we cannot frame exactly is a
+ * server we cannot vouch for. Status line HTTP/1.0 or 1.1; header lines `token: value`, no NUL or bare CR,
+ * no obs-fold; one Content-Length (repeats must agree), never with Transfer-Encoding.
+ */
+const STATUS_LINE = /^HTTP\/1\.[01] (\d{3})(?: ([^\0\r]*))?$/;
+const HEADER_LINE = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+):[ \t]*([^\0\r\n]*?)[ \t]*$/;
+
+function addHeader(headers: Map<string, string>, line: string): void {
+  const m = HEADER_LINE.exec(line);
+  if (m === null) throw new CheckFailure(`malformed header line ${quote(line)}`);
+  const name = m[1]!.toLowerCase();
+  const value = m[2]!;
+  const had = headers.get(name);
+  if (name === 'content-length') {
+    // Exactly one plain length, as node:http's parser: a repeat or a list is a request-smuggling shape.
+    if (had !== undefined || !/^\d{1,15}$/.test(value)) {
+      throw new CheckFailure(`bad or conflicting Content-Length ${quote(had !== undefined ? `${had}, ${value}` : value)}`);
+    }
+    headers.set(name, value);
+    return;
+  }
+  headers.set(name, had !== undefined ? `${had}, ${value}` : value);
+}
+
 /** The body by Content-Length, chunked coding or connection close, at most MAX_REPLY_BYTES of it. */
 async function readBody(conn: Conn, headers: Map<string, string>): Promise<Buffer> {
   const chunks: Buffer[] = [];
@@ -133,17 +158,32 @@ async function readBody(conn: Conn, headers: Map<string, string>): Promise<Buffe
     }
     return have < MAX_REPLY_BYTES;
   };
-  if (/\bchunked\b/i.test(headers.get('transfer-encoding') ?? '')) {
+  const te = headers.get('transfer-encoding');
+  const length = headers.get('content-length');
+  if (te !== undefined) {
+    if (length !== undefined) throw new CheckFailure('both Transfer-Encoding and Content-Length');
+    if (!/(?:^|,)[ \t]*chunked[ \t]*$/i.test(te)) throw new CheckFailure(`unsupported Transfer-Encoding ${quote(te)}`);
     for (;;) {
       const sizeLine = await conn.expectLine();
-      const size = Number.parseInt(sizeLine.split(';')[0] ?? '', 16);
-      if (!Number.isFinite(size) || size < 0) throw new CheckFailure(`bad chunk size ${quote(sizeLine)}`);
-      if (size === 0 || !(await take(size))) break;
-      await conn.expectLine(); // the CRLF after each chunk
+      const m = /^([0-9a-fA-F]{1,12})[ \t]*(?:;[^\0]*)?$/.exec(sizeLine);
+      if (m === null) throw new CheckFailure(`bad chunk size ${quote(sizeLine)}`);
+      const size = Number.parseInt(m[1]!, 16);
+      if (size === 0) break;
+      const before = have;
+      if (!(await take(size))) {
+        if (have >= MAX_REPLY_BYTES) break;
+        throw new CheckFailure(`connection closed ${have - before} bytes into a ${size}-byte chunk`);
+      }
+      const end = await conn.expectLine(); // the CRLF after each chunk
+      if (end !== '') throw new CheckFailure(`chunk of ${size} bytes not followed by CRLF, got ${quote(end)}`);
+    }
+  } else if (length !== undefined) {
+    const want = Number(length);
+    if (!(await take(want)) && have < Math.min(want, MAX_REPLY_BYTES)) {
+      throw new CheckFailure(`connection closed after ${have} of ${want} body bytes (Content-Length)`);
     }
   } else {
-    const length = headers.get('content-length');
-    await take(length !== undefined && /^\d+$/.test(length) ? Number(length) : Number.POSITIVE_INFINITY);
+    await take(Number.POSITIVE_INFINITY);
   }
   return Buffer.concat(chunks);
 }
@@ -151,7 +191,7 @@ async function readBody(conn: Conn, headers: Map<string, string>): Promise<Buffe
 async function fetchAndMatch(spec: CheckSpec, first: Fetch, signal: AbortSignal): Promise<CheckResult> {
   const what = `${spec.httpMethod} ${first.url.href}`;
   const re = compileReceive(spec.receive);
-  if (!(re instanceof RegExp)) return down(`${what}: ${re.error}`);
+  if ('error' in re) return down(`${what}: ${re.error}`);
   const t = withTimeout(signal, spec.negotiateTimeoutMs);
   let reply: Reply;
   try {
@@ -178,7 +218,13 @@ async function fetchAndMatch(spec: CheckSpec, first: Fetch, signal: AbortSignal)
   }
   const status = `${reply.status}${reply.statusText !== '' ? ` ${reply.statusText}` : ''}`;
   if (reply.status < 200 || reply.status > 299) return down(`${what}: expected 2xx, got ${status}`);
-  if (spec.receive !== '' && !perlMatch(re, reply.body)) return down(`${what}: expected /${spec.receive}/, got ${reply.status} ${quote(reply.body)}`);
+  let hit: boolean;
+  try {
+    hit = spec.receive === '' || (await matchReceive(re, reply.body, spec.negotiateTimeoutMs));
+  } catch (err) {
+    return down(`${what}: ${describeError(err)}`);
+  }
+  if (!hit) return down(`${what}: expected /${spec.receive}/, got ${reply.status} ${quote(reply.body)}`);
   return up(status);
 }
 

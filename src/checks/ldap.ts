@@ -2,6 +2,7 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import { Client } from 'ldapts';
+import { matchReceive } from './match.js';
 import { MAX_REPLY_BYTES, compileReceive, describeError, quote, withTimeout } from './result.js';
 import { hostPort } from '../model/keys.js';
 import type { Checker, CheckResult, CheckSpec } from './types.js';
@@ -22,8 +23,8 @@ export function ldapChecker(secure: boolean): Checker {
     const scheme = secure ? 'ldaps' : 'ldap';
     const what = `${scheme.toUpperCase()} search base ${JSON.stringify(base)} on ${hostPort(spec.host, spec.port)}`;
     const compiled = spec.receive === '' ? undefined : compileReceive(spec.receive);
-    if (compiled !== undefined && !(compiled instanceof RegExp)) return { ok: false, reason: `${what}: ${compiled.error}` };
-    const receive: RegExp | undefined = compiled;
+    if (compiled !== undefined && 'error' in compiled) return { ok: false, reason: `${what}: ${compiled.error}` };
+    const receive = compiled;
 
     // Upstream bounds the whole dialogue by checktimeout and each LDAP operation by negotiatetimeout.
     const t = withTimeout(signal, spec.checkTimeoutMs);
@@ -81,7 +82,7 @@ export function ldapChecker(secure: boolean): Checker {
       ]);
       const dns = searchEntries.map((e) => e.dn);
       if (dns.length !== 1) throw new StepFailure('Response mismatch', `expected exactly 1 entry, got ${dns.length}`);
-      if (receive !== undefined && !receive.test(dns[0]!)) {
+      if (receive !== undefined && !(await matchReceive(receive, dns[0]!, spec.negotiateTimeoutMs))) {
         throw new StepFailure('Response mismatch', `expected DN matching /${spec.receive}/, got ${quote(dns[0]!)}`);
       }
       return { ok: true, message: 'Success' };

@@ -67,6 +67,29 @@ function ipv6Bytes(addr: string): Buffer {
   return b;
 }
 
+/**
+ * RFC 3579 §3.2: when a reply carries Message-Authenticator (type 80), it is HMAC-MD5(secret) of the reply
+ * with the Request Authenticator in place of the response authenticator and the attribute's value zeroed.
+ * Returns what is wrong, or undefined (absent and valid alike).
+ */
+function badMessageAuthenticator(reply: Buffer, request: Buffer, secret: string): string | undefined {
+  for (let off = 20; off < reply.length; ) {
+    const type = reply[off]!;
+    const alen = reply[off + 1] ?? 0;
+    if (alen < 2 || off + alen > reply.length) return 'malformed attributes';
+    if (type === 80) {
+      if (alen !== 18) return `a ${alen}-byte Message-Authenticator`;
+      const copy = Buffer.from(reply);
+      request.copy(copy, 4, 4, 20);
+      copy.fill(0, off + 2, off + 18);
+      const mac = createHmac('md5', Buffer.from(secret, 'utf8')).update(copy).digest();
+      if (!mac.equals(reply.subarray(off + 2, off + 18))) return 'a bad Message-Authenticator';
+    }
+    off += alen;
+  }
+  return undefined;
+}
+
 /** Judges a reply: the response authenticator must prove the shared secret; then only Accept is up. */
 export function judgeReply(reply: Buffer, request: Buffer, secret: string): { ok: boolean; got: string } {
   if (reply.length < 20) return { ok: false, got: `a ${reply.length}-byte datagram (not RADIUS)` };
@@ -77,6 +100,8 @@ export function judgeReply(reply: Buffer, request: Buffer, secret: string): { ok
   if (!expected.equals(reply.subarray(4, 20))) {
     return { ok: false, got: `${CODE_NAMES[code] ?? `code ${code}`} with a bad response authenticator (wrong secret?)` };
   }
+  const bad = badMessageAuthenticator(reply.subarray(0, len), request, secret);
+  if (bad !== undefined) return { ok: false, got: `${CODE_NAMES[code] ?? `code ${code}`} with ${bad}` };
   return { ok: code === 2, got: CODE_NAMES[code] ?? `code ${code}` };
 }
 

@@ -1,5 +1,6 @@
 // What a check returns and how it fails: results, typed failures, reason text, timeouts, receive= matching.
 import type { CheckResult, CheckSpec } from './types.js';
+import { compilePerlRegex, type PerlRegex } from '../model/perl-regex.js';
 
 /** Most bytes a check buffers from one peer; more is a failed check, never unbounded memory. */
 export const MAX_REPLY_BYTES = 1024 * 1024;
@@ -88,25 +89,13 @@ export function abortText(signal: AbortSignal): string {
 }
 
 /**
- * Compile ldirectord's `receive=` (a Perl regex, unanchored, case-sensitive) as a JS RegExp.
- * Returns a CheckFailure message when the pattern is not valid JS syntax.
+ * Compile ldirectord's `receive=` (a Perl regex, unanchored, case-sensitive) with Perl's meaning and a
+ * bounded match time (src/model/perl-regex.ts); `{ error }` when it cannot be run safely.
  */
-export function compileReceive(receive: string): RegExp | { error: string } {
-  try {
-    return new RegExp(receive);
-  } catch (err) {
-    return { error: `invalid receive regex ${quote(receive)}: ${(err as Error).message}` };
-  }
+export function compileReceive(receive: string): PerlRegex | { error: string } {
+  const r = compilePerlRegex(receive);
+  return r.ok ? r.regex : { error: r.error };
 }
-
-/**
- * Test `text` against a compiled receive with Perl's `$` semantics: Perl's `$` also matches before a
- * final newline, so "^OK$" matches "OK\n" in ldirectord; JS needs a second try without that newline.
- */
-export function perlMatch(re: RegExp, text: string): boolean {
-  return re.test(text) || (text.endsWith('\n') && re.test(text.slice(0, -1)));
-}
-
 
 /** The well-known default when spec.port is 0 (the caller normally resolved ld_checkport already). */
 export function portOr(spec: CheckSpec, fallback: number): number {

@@ -1,4 +1,5 @@
 // service=simpletcp: send request (literal "\n" → LF), half-close, read lines; up when a line matches receive.
+import { matchReceive } from './match.js';
 import { compileReceive, down, quote, up, describeError } from './result.js';
 import { dialogue } from './tcp.js';
 import { udpExchange } from './udp.js';
@@ -18,15 +19,16 @@ export const check: Checker = async (spec, signal) => {
   const proto = spec.protocol === 'udp' ? 'udp' : 'tcp';
   const label = `simpletcp ${proto} ${hostPort(spec.host, spec.port)}`;
   const re = compileReceive(spec.receive);
-  if (!(re instanceof RegExp)) return down(`${label}: ${re.error}`);
+  if ('error' in re) return down(`${label}: ${re.error}`);
   const request = simpleRequest(spec);
-  const matches = (line: string): boolean => (spec.receive === '' ? true : re.test(line));
+  const matches = async (line: string | string[]): Promise<boolean> => spec.receive === '' || (await matchReceive(re, line, spec.negotiateTimeoutMs));
   const sent = `sent ${quote(request, 60)}`;
   if (proto === 'udp') {
     try {
       const { reply } = await udpExchange({ host: spec.host, port: spec.port, signal, timeoutMs: spec.negotiateTimeoutMs, build: () => Buffer.from(request, 'latin1') });
       const lines = reply.toString('latin1').split(/\r?\n/);
-      const hit = lines.find(matches);
+      let hit: string | undefined;
+      for (const l of lines) if (await matches(l)) { hit = l; break; }
       return hit !== undefined ? up(hit.slice(0, 80)) : down(`${label}: ${sent}, expected /${spec.receive}/, got ${quote(reply.toString('latin1'))}`);
     } catch (err) {
       return down(`${label}: ${sent}: ${describeError(err)}`);
@@ -39,7 +41,7 @@ export const check: Checker = async (spec, signal) => {
     for (;;) {
       const line = await c.readLine();
       if (line === null) break;
-      if (matches(line)) return up(line.slice(0, 80));
+      if (await matches(line)) return up(line.slice(0, 80));
       if (seen.length < 3) seen.push(line);
     }
     return down(`${label}: ${sent}, expected ${spec.receive === '' ? 'a reply line' : `/${spec.receive}/`}, got ${seen.length === 0 ? 'nothing' : quote(seen.join('\\n'))}`);
