@@ -11,7 +11,7 @@ topo_dr_up 2 || { echo "FAIL - topology"; exit 1; }
 topo_http_start real1 1 && topo_http_start real2 2 || { echo "FAIL - web servers"; exit 1; }
 mountpoint -q /sys/fs/cgroup || mount -t cgroup2 none /sys/fs/cgroup
 rm -f "$out/result.txt"
-timeout 1000 systemd-nspawn --quiet --register=no --boot -D "$root" \
+timeout 1000 systemd-nspawn --quiet --register=no --keep-unit --boot -D "$root" \
   --capability=CAP_NET_ADMIN,CAP_NET_RAW \
   --bind-ro="$here:/ldng-test" --bind="$out:/ldng-out" >"$out/console.txt" 2>&1 </dev/null
 rc=$?
