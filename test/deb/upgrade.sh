@@ -267,7 +267,7 @@ phase_b() {
   grep -v -e '^$' -e Reading -e Building "$work/b-$name-install.log" | tail -n 12 | sed 's/^/    /'
   check "[$name] $* over the init-managed daemon succeeds ($((t1 - t0)) s)" test "$rc" = 0
   check "[$name] Debian's ldirectord disappeared, ldirectord-ng is installed" \
-    bash -c "dpkg-query -W -f='\${Status}' ldirectord-ng | grep -q 'install ok installed' && ! dpkg-query -W -f='\${Status}' ldirectord 2>/dev/null | grep -q 'installed'"
+    bash -c "dpkg-query -W -f='\${Status}' ldirectord-ng | grep -q 'install ok installed' && ! dpkg-query -W -f='\${Status}' ldirectord 2>/dev/null | grep -q 'install ok installed'"
   check "[$name] the Perl daemon (pid $perl_pid) is gone" wait_for 30 bash -c "! kill -0 $perl_pid 2>/dev/null"
   check "[$name] ldirectord-ng holds $PIDFILE" wait_for 60 is_node_daemon
   check "[$name] exactly one ldirectord daemon runs" test "$(ldird_processes)" = 1
