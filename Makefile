@@ -1,10 +1,13 @@
 # ldirectord-ng: every entry point a person or CI uses. `make check` is the whole gate.
 SHELL := /bin/bash
 .DEFAULT_GOAL := build
-JEST := NODE_OPTIONS=--experimental-vm-modules npx jest
+# Every test runs on the pinned Node the package ships (.ci/node-runtime: npm's node-linux-<arch>,
+# sha512-checked, cached in /var/cache/ldirectord-ng), first in PATH so spawned `node`s are it too.
+NODE24 = "$$(.ci/node-runtime)"
+JEST := PATH="$$(dirname "$$(.ci/node-runtime)"):$$PATH" NODE_OPTIONS=--experimental-vm-modules node node_modules/jest/bin/jest.js
 
-.PHONY: setup build lint typecheck test-unit check-fast check test-peers test-kernel test-e2e \
-        test-deb deb demo bench bench-parser bench-ipvs bench-checks clean
+.PHONY: setup build lint typecheck test-unit check-fast check check-slow test-peers test-kernel test-e2e \
+        test-deb test-stock test-systemd deb demo bench bench-parser bench-ipvs bench-checks clean
 
 setup:
 	bash .ci/setup
@@ -26,13 +29,16 @@ test-unit: setup
 check-fast: lint typecheck test-unit
 
 # The whole gate: everything CI runs (unit + real peers, then the real kernel in the QEMU guest:
-# the rig's self-test, the IPVS contract suite, the seed scenario end to end, the .deb upgrade).
+# the rig's self-test, the IPVS contract suite, the seed scenario end to end, the .deb upgrade,
+# the systemd unit under a real systemd). `make check-slow` adds the stock Debian 12/13 test.
 check: check-fast build
 	$(MAKE) test-vm
 	$(MAKE) test-kernel
 	$(MAKE) test-e2e
 	$(MAKE) test-deb
 	$(MAKE) test-parity
+	$(MAKE) test-systemd NODEB=1
+	$(MAKE) test-stock NODEB=1 STOCK_SUITES=bookworm
 
 # ldirectord-ng vs Perl ldirectord and keepalived, host + QEMU guest (issue 7); not part of check.
 # Quick run: make bench BENCH_SIZES=10,100. Writes bench/results/{host,guest,results}.json, summary.md, bench.svg.
@@ -84,10 +90,25 @@ test-deb: deb vm-setup
 	test/deb/fetch-ldirectord.sh build/upstream
 	test/vm/run -t 2400 -m 1536 -w build/deb -- test/deb/upgrade.sh build/deb "$$(ls build/upstream/ldirectord_*.deb | head -n 1)"
 
+# The .deb on stock Debian 12 and 13 (issue 15): minimal debootstrap roots cached in
+# /var/cache/ldirectord-ng/roots (from this machine's apt mirror), `apt-get install ./…deb` there
+# (no nodejs), then `ldirectord -t` and the seed's scenario with the installed files in the guest.
+# NODEB=1: use the build/deb that an earlier target of the same run built (make deb takes minutes).
+DEB_DEP = $(if $(NODEB),,deb)
+# STOCK_SUITES: which roots (default bookworm and trixie; check runs bookworm, check-slow both).
+test-stock: $(DEB_DEP) vm-setup
+	test/stock/run.sh build/deb $(STOCK_SUITES)
+
+# ldirectord.service under a real systemd (issue 15): the stock Debian 12 root with the package
+# boots in systemd-nspawn in the guest: start, reload, killed daemon restarted, stop per cleanstop.
+test-systemd: $(DEB_DEP) vm-setup
+	test/systemd/run.sh build/deb
+
 # IPVS layer (issue 3): the contract suite through netlink and ipvsadm on the guest's real kernel.
 test-kernel: vm-setup
 	test/vm/run -t 1200 -- env LDNG_KERNEL=1 NODE_OPTIONS=--experimental-vm-modules \
-	  node node_modules/jest/bin/jest.js --runInBand --ci test/kernel
+	  PATH="$$(dirname "$$(.ci/node-runtime)"):/usr/sbin:/usr/bin:/sbin:/bin" \
+	  $(NODE24) node_modules/jest/bin/jest.js --runInBand --ci test/kernel
 
 # IPVS benchmark in the guest: 10,000 dests over 1,000 services, netlink vs ipvsadm per op vs -R.
 # Compiled on its own (tsc with the bench as root file) so it does not depend on the whole build.
@@ -99,12 +120,12 @@ bench-ipvs: setup vm-setup
 # The daemon on a real kernel (issue 5): the seed's LVS-DR scenario end to end with our ldirectord
 # (start, rr/wlc, failures, autoreload, broken save, stop, the VDM https variant) in the guest.
 test-e2e: build vm-setup
-	test/vm/run -t 1500 -- test/e2e/seed.sh
+	test/vm/run -t 1500 -e LDNG_NODE=$(NODE24) -- test/e2e/seed.sh
 
 # The README's first command: boots the guest and replays the seed's tutorial with ldirectord-ng:
 # the ipvsadm table, 20 alternating requests, a server failing and being taken out, coming back.
 demo: build vm-setup
-	test/vm/run -t 900 -- test/e2e/seed.sh demo
+	test/vm/run -t 900 -e LDNG_NODE=$(NODE24) -- test/e2e/seed.sh demo
 
 # Re-captures the real kernel's netlink replies and ipvsadm views into fixtures/ (rarely needed).
 .PHONY: capture-ipvs
@@ -140,8 +161,11 @@ test-parity-corpus: build vm-setup
 	test/vm/run -t 7200 -m 1536 -w $(CURDIR)/$(PARITY_OUT)-corpus -- test/parity/run.sh $(CURDIR)/$(PARITY_OUT)-corpus $$files && \
 	node test/parity/compare.mjs $(PARITY_OUT)-corpus test/parity/last-run-corpus.md
 
-# Slow gates not in check (each a prerequisite target).
-check-slow: test-parity-corpus
+# Everything in check plus the suites too slow for its 60-minute budget: the stock-system test on
+# both releases (two debootstrap roots, cold ~5 min each), parity over the whole corpus.
+check-slow: check
+	$(MAKE) test-stock NODEB=1
+	$(MAKE) test-parity-corpus
 
 # Issue 13: >= 1,000,000 configs through the parser and >= 100,000 replies through each reply parser
 # (HTTP against node:http as the oracle, DNS, RADIUS, SMTP coded lines). Not in check; prints its counts.

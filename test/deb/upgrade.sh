@@ -4,9 +4,11 @@
 # leave the IPVS table as it was and keep the service name, pid file and log format; then a Perl
 # daemon holding the pid file makes `ldirectord start` refuse, the OCF agent drives our binary
 # (ocf-tester), and dpkg -r / dpkg -P leave the configuration as Debian policy says.
-# Phase B: a Perl daemon that Debian's package itself manages (init script with CONFIG_FILE set) is
-# stopped, and its table purged, by that package's own prerm before any script of ours runs; the
-# documented way round is to deny service actions (policy-rc.d) during the install and take over after.
+# Phase B: a Perl daemon that Debian's package itself manages (its init script, CONFIG_FILE set in
+# /etc/default/ldirectord) is replaced by plain `dpkg -i` and, after dpkg -r and a reinstall of
+# Debian's package, by plain `apt-get install ./…deb`: no manual step, zero failed requests. Debian's
+# package disappears (all its files are ours, Replaces without Conflicts), so its prerm, whose stop
+# would purge the table, never runs; our postinst takes the daemon over.
 # Usage: test/deb/upgrade.sh DEBDIR [DEBIAN_LDIRECTORD_DEB]
 #   DEBDIR holds ldirectord-ng_*.deb; phase B needs Debian's ldirectord_*.deb (make test-deb fetches it).
 set -uo pipefail
@@ -33,9 +35,10 @@ ok() { passed=$((passed + 1)); echo "ok   - $*"; }
 bad() { failed=$((failed + 1)); echo "FAIL - $*"; }
 check() { # check "sentence" command...
   local what=$1; shift
-  if "$@"; then ok "$what"; else bad "$what"; fi
+  if "$@"; then ok "$what"; else bad "$what"; return 1; fi
 }
 finish() {
+  touch "$work/stop-client"
   cp -a "$LOG" "$work/" 2>/dev/null
   topo_down >/dev/null 2>&1
   echo "test-deb: $passed passed, $failed failed"
@@ -52,6 +55,12 @@ ldird_processes() { pgrep -P 1 -f 'ldirectord.*ldirectord.cf start' | wc -l; }
 # Waits up to $1 s for "$2..." to succeed.
 wait_for() { local t=$1 i; shift; for ((i = 0; i < t * 2; i++)); do "$@" && return 0; sleep 0.5; done; return 1; }
 no_daemon() { ! pgrep -f '[l]directord.*start' >/dev/null; }
+# One request: HTTP errors fail (-f) and the body must be a real server's page, or it counts as failed.
+client_once() {
+  local body
+  body=$(ip netns exec client curl -sf --max-time 5 "http://$TOPO_VIP/" 2>/dev/null) || return 1
+  [[ $body == *"This is fake WWW server "[12]* ]] || return 99
+}
 both_reals_up() { [[ $(ipvsadm -Ln | grep -c 'Route *1 ') == 2 ]]; }
 
 # --- The director as a SysV machine where maintainer scripts may act (as on a real director) ---
@@ -66,8 +75,9 @@ cp /usr/sbin/ldirectord "$work/ldirectord.pl"
 rm -f /var/lib/man-db/auto-update
 
 # --- The seed's LVS-DR network, its two web servers and its /etc/ha.d/ldirectord.cf ---
-topo_dr_up 2 || finish
-topo_http_start real1 1 && topo_http_start real2 2 || finish
+# A setup failure is a failed test, never "0 passed, 0 failed".
+topo_dr_up 2 || { bad "the seed's LVS-DR topology comes up"; finish; }
+topo_http_start real1 1 && topo_http_start real2 2 || { bad "the real servers' web servers start"; finish; }
 cat >"$CFG" <<'CF'
 checktimeout=3
 checkinterval=5
@@ -88,27 +98,32 @@ CF
 cp "$CFG" "$work/ldirectord.cf.orig"
 rm -f "$LOG"
 
+client() { # one request after another until $work/stop-client exists; one line "time n rc" per request
+  local i=0 rc
+  while [[ ! -e $work/stop-client ]]; do
+    i=$((i + 1))
+    client_once && rc=0 || rc=$?
+    echo "$(date +%s.%N) $i $rc"
+  done
+}
+# IPVS as the client sees it, twice a second, to explain any failed request.
+watch_ipvs() { while [[ ! -e $work/stop-client ]]; do echo "@ $(date +%s.%N)"; ipvsadm -Ln; sleep 0.5; done; }
+# dpkg's fsyncs buy nothing on the guest's tmpfs and cost minutes under emulation.
+echo force-unsafe-io >/etc/dpkg/dpkg.cfg.d/ldng-test-unsafe-io
+# LDNG_UPGRADE_PHASE=B runs only phase B (the init-managed daemon), for a quicker look.
+if [[ ${LDNG_UPGRADE_PHASE:-all} != B ]]; then
 # Debian's ldirectord is started the way a heartbeat/Pacemaker director runs it: by the OCF agent.
 export OCF_ROOT=/usr/lib/ocf OCF_RESKEY_configfile=$CFG
 "$OCF" start >"$work/ocf-start-perl.log" 2>&1
-check "Debian's ldirectord starts through ocf:heartbeat:ldirectord" is_perl_daemon
-check "Debian's ldirectord brings both real servers up (weight 1)" wait_for 90 both_reals_up
+check "Debian's ldirectord starts through ocf:heartbeat:ldirectord" is_perl_daemon || finish
+check "Debian's ldirectord brings both real servers up (weight 1)" wait_for 90 both_reals_up || finish
+check "the client gets a real server's page through the VIP before the upgrade" client_once
 ipvs_table >"$work/ipvs.before"
 cat "$work/ipvs.before"
 perl_pid=$(daemon_pid)
 log_lines_before=$(wc -l <"$LOG")
 
 # --- Continuous client load from the client namespace ---
-client() { # one request after another until $work/stop-client exists; one line per request
-  local i=0 rc
-  while [[ ! -e $work/stop-client ]]; do
-    i=$((i + 1))
-    ip netns exec client curl -s -o /dev/null --max-time 5 -w '%{http_code}' "http://$TOPO_VIP/" >/dev/null 2>&1 && rc=0 || rc=$?
-    echo "$(date +%s.%N) $i $rc"
-  done
-}
-# IPVS as the client sees it, twice a second, to explain any failed request.
-watch_ipvs() { while [[ ! -e $work/stop-client ]]; do echo "@ $(date +%s.%N)"; ipvsadm -Ln; sleep 0.5; done; }
 rm -f "$work/stop-client"
 client >"$work/client.log" &
 client_pid=$!
@@ -136,6 +151,7 @@ total=$(wc -l <"$work/client.log")
 fails=$(awk '$3 != 0' "$work/client.log" | wc -l)
 during=$(awk -v a="$t0" -v b="$t1" '$1 >= a && $1 <= b + 1' "$work/client.log" | wc -l)
 echo "# client: $total requests, $fails failed ($during of them sent while apt-get ran)"
+echo "A (OCF-started Perl daemon, apt-get install ./deb): $total requests, $fails failed, $during during the install" >>"$work/request-counts.txt"
 awk '$3 != 0' "$work/client.log" | head -n 5
 check "no client request failed during the upgrade ($fails of $total)" test "$fails" = 0
 check "the client kept sending requests during the upgrade ($during while apt-get ran)" test "$during" -gt 0
@@ -217,48 +233,71 @@ check "dpkg -P removes the rc links" bash -c "! ls /etc/rc?.d/*ldirectord >/dev/
 check "dpkg -P removes the log file (policy 10.8)" test ! -e "$LOG"
 check "dpkg -P forgets the package" bash -c "! dpkg-query -W ldirectord-ng >/dev/null 2>&1"
 
-# --- Phase B: Debian's ldirectord managed by its own init script ---
+fi # phase A
+
+# --- Phase B: Debian's ldirectord managed by its own init script, replaced with no manual step ---
 if [[ -z $upstream_deb || ! -f $upstream_deb ]]; then
-  echo "# phase B skipped: no Debian ldirectord .deb given"
+  bad "phase B needs Debian's ldirectord .deb (make test-deb fetches it)"
   finish
 fi
-echo "# phase B: $(basename "$upstream_deb") managed by /etc/init.d/ldirectord"
-dpkg -i "$upstream_deb" >"$work/b-dpkg-i.log" 2>&1
-check "Debian's ldirectord installs again" bash -c "dpkg-query -W -f='\${Status}' ldirectord | grep -q 'install ok installed'"
-cp "$work/ldirectord.cf.orig" "$CFG"
+# phase_b NAME INSTALL-COMMAND...: Debian's ldirectord (re)installed and started by its init script
+# with CONFIG_FILE set, the client hammering the VIP, then INSTALL-COMMAND installs ldirectord-ng.
+phase_b() {
+  local name=$1 rc fails total; shift
+  echo "# phase B ($name): $(basename "$upstream_deb") managed by /etc/init.d/ldirectord, then: $*"
+  dpkg -i "$upstream_deb" >"$work/b-$name-dpkg-i.log" 2>&1
+  check "[$name] Debian's ldirectord installs again (after ldirectord-ng was removed)" \
+    bash -c "dpkg-query -W -f='\${Status}' ldirectord | grep -q 'install ok installed'" || return
+  cp "$work/ldirectord.cf.orig" "$CFG"
+  grep -q "^CONFIG_FILE=$CFG" /etc/default/ldirectord || echo "CONFIG_FILE=$CFG" >>/etc/default/ldirectord
+  cp /etc/default/ldirectord "$work/default.orig"
+  service ldirectord start >"$work/b-$name-start.log" 2>&1
+  check "[$name] Debian's init script starts the Perl daemon on $CFG" wait_for 30 is_perl_daemon || return
+  check "[$name] the Perl daemon brings both real servers up" wait_for 90 both_reals_up || return
+  ipvs_table >"$work/b-$name-ipvs.before"
+  local perl_pid; perl_pid=$(daemon_pid)
+  rm -f "$work/stop-client"
+  client >"$work/b-$name-client.log" &
+  local cpid=$!
+  watch_ipvs >"$work/b-$name-ipvs-watch.log" 2>&1 &
+  sleep 3
+  local t0 t1; t0=$(date +%s)
+  "$@" >"$work/b-$name-install.log" 2>&1 && rc=0 || rc=$?
+  t1=$(date +%s)
+  grep -v -e '^$' -e Reading -e Building "$work/b-$name-install.log" | tail -n 12 | sed 's/^/    /'
+  check "[$name] $* over the init-managed daemon succeeds ($((t1 - t0)) s)" test "$rc" = 0
+  check "[$name] Debian's ldirectord disappeared, ldirectord-ng is installed" \
+    bash -c "dpkg-query -W -f='\${Status}' ldirectord-ng | grep -q 'install ok installed' && ! dpkg-query -W -f='\${Status}' ldirectord 2>/dev/null | grep -q 'install ok installed'"
+  check "[$name] the Perl daemon (pid $perl_pid) is gone" wait_for 30 bash -c "! kill -0 $perl_pid 2>/dev/null"
+  check "[$name] ldirectord-ng holds $PIDFILE" wait_for 60 is_node_daemon
+  check "[$name] exactly one ldirectord daemon runs" test "$(ldird_processes)" = 1
+  sleep 12 # more than two check intervals of the new daemon
+  touch "$work/stop-client"; wait "$cpid"
+  total=$(wc -l <"$work/b-$name-client.log")
+  fails=$(awk '$3 != 0' "$work/b-$name-client.log" | wc -l)
+  local during; during=$(awk -v a="$t0" -v b="$t1" '$1 >= a && $1 <= b + 1' "$work/b-$name-client.log" | wc -l)
+  echo "# phase B ($name) client: $total requests, $fails failed ($during sent while the install ran)"
+  echo "$name: $total requests, $fails failed, $during during the install" >>"$work/request-counts.txt"
+  check "[$name] no request failed ($fails of $total)" test "$fails" = 0
+  check "[$name] requests were sent while the install ran ($during)" test "$during" -gt 0
+  check "[$name] the IPVS table is unchanged" diff -u "$work/b-$name-ipvs.before" <(ipvs_table)
+  check "[$name] $CFG and /etc/default/ldirectord are untouched" \
+    bash -c "cmp -s '$CFG' '$work/ldirectord.cf.orig' && cmp -s /etc/default/ldirectord '$work/default.orig'"
+  check "[$name] service ldirectord status reports ldirectord-ng" service ldirectord status
+}
+# Later: dpkg -r and a reinstall of Debian's ldirectord (the start of the next phase B) keep working.
+remove_ng() {
+  dpkg -r ldirectord-ng >"$work/b-remove.log" 2>&1
+  check "dpkg -r ldirectord-ng after phase B succeeds and stops the daemon" wait_for 30 no_daemon
+}
+phase_b dpkg dpkg -i "$deb"
+remove_ng
+phase_b apt apt-get install -y --no-install-recommends "$(readlink -f "$deb")"
+remove_ng
+dpkg -P ldirectord-ng >/dev/null 2>&1
+dpkg -i "$upstream_deb" >"$work/b-final.log" 2>&1
 echo "CONFIG_FILE=$CFG" >>/etc/default/ldirectord
-service ldirectord start >"$work/b-start.log" 2>&1
-check "Debian's init script starts the Perl daemon on $CFG" wait_for 30 is_perl_daemon
-check "the Perl daemon brings both real servers up" wait_for 90 both_reals_up
-ipvs_table >"$work/b-ipvs.before"
-perl_pid=$(daemon_pid)
-rm -f "$work/stop-client"
-client >"$work/b-client.log" &
-client_pid=$!
-watch_ipvs >"$work/b-ipvs-watch.log" 2>&1 &
-sleep 3
-# The operator's procedure: deny service actions for the install, take over afterwards.
-printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d
-# --force-confold: the admin's /etc/default/ldirectord (CONFIG_FILE set) differs from ours; keep it.
-apt-get install -y --no-install-recommends -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold \
-  "$(readlink -f "$deb")" >"$work/b-apt.log" 2>&1 && rc=0 || rc=$?
-tail -n 12 "$work/b-apt.log" | sed 's/^/    apt: /'
-check "apt-get install with service actions denied succeeds" test "$rc" = 0
-check "Debian's prerm could not stop the Perl daemon (pid $perl_pid still runs)" kill -0 "$perl_pid"
-check "the IPVS table is untouched by the install" bash -c "diff -u '$work/b-ipvs.before' <(ipvsadm -Sn | sort)"
-out=$(service ldirectord start 2>&1) && rc=0 || rc=$?
-echo "    service ldirectord start (exit $rc): $out"
-check "service ldirectord start is refused while the Perl daemon holds the pid file (exit $rc)" test "$rc" != 0
-check "the refusal names the takeover helper" grep -q takeover <<<"$out"
-check "still exactly one daemon" test "$(ldird_processes)" = 1
-rm -f /usr/sbin/policy-rc.d
-/usr/lib/ldirectord-ng/takeover
-check "the takeover helper hands the init-managed daemon over" wait_for 60 is_node_daemon
-sleep 10
-touch "$work/stop-client"; wait "$client_pid"
-fails=$(awk '$3 != 0' "$work/b-client.log" | wc -l)
-echo "# phase B client: $(wc -l <"$work/b-client.log") requests, $fails failed"
-check "no request failed in phase B ($fails of $(wc -l <"$work/b-client.log"))" test "$fails" = 0
-check "the IPVS table is unchanged after phase B" bash -c "diff -u '$work/b-ipvs.before' <(ipvsadm -Sn | sort)"
-check "service ldirectord status reports ldirectord-ng" service ldirectord status
+check "after dpkg -P ldirectord-ng, Debian's ldirectord installs and its init script starts it again" \
+  bash -c "dpkg-query -W -f='\${Status}' ldirectord | grep -q 'install ok installed' && service ldirectord start >/dev/null 2>&1" &&
+  check "... and it is the Perl daemon" wait_for 30 is_perl_daemon
 finish

@@ -24,7 +24,10 @@ CFG=/etc/ha.d/ldirectord.cf
 LOG=/var/log/ldirectord.log
 INTERVAL=2 TIMEOUT=10          # the seed's checkinterval and checktimeout
 MARGIN=${E2E_MARGIN:-6}        # emulated guest: code runs 15-50x slower than on the host
-LD=(node "$repo/bin/ldirectord")
+# The daemon under test: the checkout on the pinned Node the package ships (LDNG_NODE, set by the
+# Makefile from .ci/node-runtime), or any command line in LDNG_LD (test/stock runs the installed
+# /usr/sbin/ldirectord of a stock Debian root through chroot).
+if [[ -n ${LDNG_LD:-} ]]; then read -ra LD <<<"$LDNG_LD"; else LD=("${LDNG_NODE:-node}" "$repo/bin/ldirectord"); fi
 
 t0=$(date +%s.%N)
 now() { awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN {printf "%.1f", b - a}'; }
