@@ -26,12 +26,14 @@ test-unit: setup
 check-fast: lint typecheck test-unit
 
 # The whole gate: everything CI runs (unit + real peers, then the real kernel in the QEMU guest:
-# the rig's self-test, the IPVS contract suite, the seed scenario end to end, the .deb upgrade).
+# the rig's self-test, the IPVS contract suite, the seed scenario end to end, the .deb upgrade,
+# the director pair under Pacemaker).
 check: check-fast build
 	$(MAKE) test-vm
 	$(MAKE) test-kernel
 	$(MAKE) test-e2e
 	$(MAKE) test-deb
+	$(MAKE) test-ha
 
 # ldirectord-ng vs Perl ldirectord and keepalived, host + QEMU guest (issue 7); not part of check.
 # Quick run: make bench BENCH_SIZES=10,100. Writes bench/results/{host,guest,results}.json, summary.md, bench.svg.
@@ -117,3 +119,18 @@ capture-ipvs: setup vm-setup
 .PHONY: vm-shell
 vm-shell: vm-setup
 	test/vm/run -i -t 86400 -- env PS1='vm# ' bash --norc -i
+
+# A director pair under a real Pacemaker/corosync cluster (issue 11; test/ha/README.md): two director
+# namespaces in one guest, each with its own corosync + pacemaker; the classic layout (group, no sync)
+# and the warm one (ldirectord-ng cloned on both, IPVS connection sync) each lose their active
+# director under load; prints gap, surviving connections and failed requests for both.
+.PHONY: test-ha demo-ha
+test-ha: build vm-setup
+	test/ha/cib.sh build/ha
+	test/vm/run -t 1500 -m 1536 -- test/ha/ha.sh test build/ha
+
+# The seed's last section ("Removing the director SPOF"), narrated: the warm pair, crm_mon, both
+# tables, the sync daemons, the active director killed, the survivor holding the synced connections.
+demo-ha: build vm-setup
+	test/ha/cib.sh build/ha
+	test/vm/run -t 1500 -m 1536 -- test/ha/ha.sh demo build/ha
