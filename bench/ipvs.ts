@@ -4,7 +4,8 @@
 import { execFileSync } from 'node:child_process';
 import { IpvsadmIpvs, NetlinkIpvs } from '../src/ipvs/index.js';
 import { GenlConnection, encodeOp, openRawTransport } from '../src/ipvs/netlink/index.js';
-import * as codec from '../src/ipvs/netlink/codec.js';
+import * as dec from '../src/ipvs/netlink/decode.js';
+import * as enc from '../src/ipvs/netlink/encode.js';
 import type { Ipvs } from '../src/ipvs/index.js';
 import type { IpvsOp, ServiceKey } from '../src/model/ipvs.js';
 
@@ -73,8 +74,8 @@ async function main(): Promise<void> {
   // The floor for netlink: the same ops encoded beforehand, so only the socket and kernel count.
   const wire = await openRawTransport();
   const conn = new GenlConnection(wire, { timeoutMs: 120_000 });
-  const famReply = await conn.request(codec.encodeGetFamily('IPVS', conn.nextSeq()), 'family');
-  const family = codec.decodeFamily(famReply[0] as codec.NlMessage).id;
+  const famReply = await conn.request(enc.encodeGetFamily('IPVS', conn.nextSeq()), 'family');
+  const family = dec.decodeFamily(famReply[0] as dec.NlMessage).id;
   rows.push(
     await measure('netlink pre-encoded (wire only)', netlink, full, async (ops) => {
       const bufs = ops.map((op) => encodeOp(op, family, conn.nextSeq()));

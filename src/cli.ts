@@ -1,19 +1,8 @@
 // Command-line entry: upstream's option rules (bundling, require_order, `--`) and dispatch.
 import { VERSION_TEXT, USAGE_TEXT } from './version.js';
 
-/** Daemon commands accepted after the options, as upstream. */
-export const COMMANDS = ['start', 'stop', 'restart', 'try-restart', 'reload', 'force-reload', 'status'] as const;
-export type DaemonCommand = (typeof COMMANDS)[number];
-
-/** What the command line asked for. */
-export type CliRequest =
-  | { kind: 'help' }
-  | { kind: 'version' }
-  | { kind: 'usage'; reason: string }
-  | { kind: 'config-test'; config: string | undefined }
-  | { kind: 'dump-config'; config: string | undefined }
-  | { kind: 'probe'; config: string | undefined }
-  | { kind: 'daemon'; debug: boolean; config: string | undefined; command: DaemonCommand };
+export { COMMANDS, type CliRequest, type DaemonCommand } from './cli/request.js';
+import { COMMANDS, type CliRequest, type DaemonCommand } from './cli/request.js';
 
 /** Parses argv (without node and script) into a request; never throws. */
 export function parseArgs(argv: readonly string[]): CliRequest {
@@ -89,15 +78,15 @@ export async function main(argv: readonly string[]): Promise<number> {
       return 255;
     case 'config-test':
     case 'dump-config': {
-      const { runConfigTest } = await import('./commands/config-test.js');
+      const { runConfigTest } = await import('./cli/config-test.js');
       return runConfigTest(req.config, req.kind === 'dump-config' ? 'dump' : 'test');
     }
     case 'probe': {
-      const { runProbe } = await import('./commands/probe.js');
+      const { runProbe } = await import('./cli/probe.js');
       return runProbe(req.config);
     }
     case 'daemon': {
-      const { runDaemonCommand } = await import('./daemon/commands.js');
+      const { runDaemonCommand } = await import('./cli/daemon-commands.js');
       return runDaemonCommand(req);
     }
   }

@@ -3,17 +3,12 @@
 /** Stable error codes used across the project. */
 export type LdirdErrorCode =
   | 'CONFIG_INVALID'
-  | 'CONFIG_NOT_FOUND'
   | 'USAGE'
   | 'IPVS_UNAVAILABLE'
   | 'IPVS_KERNEL'
   | 'IPVS_PROTOCOL'
   | 'IPVS_TIMEOUT'
-  | 'IPVS_DUMP_INTERRUPTED'
-  | 'PIDFILE'
-  | 'ALREADY_RUNNING'
-  | 'CHECK_CONFIG'
-  | 'INTERNAL';
+  | 'IPVS_DUMP_INTERRUPTED';
 
 /** Base of every error this project throws on purpose. */
 export class LdirdError extends Error {

@@ -2,7 +2,7 @@
 import { SVC_FLAG } from '../../src/model/ipvs.js';
 import type { DestKey, DestSpec, ForwardMethod, IpvsOp, ServiceKey, ServiceSpec } from '../../src/model/ipvs.js';
 import { hostPort } from '../../src/model/keys.js';
-import { formatIp, prefixToMask4 } from './addr.js';
+import { formatIp, prefixToMask4 } from '../../src/net/ip.js';
 
 const PROTO_OPT = { tcp: '-t', udp: '-u', sctp: '--sctp-service' } as const;
 

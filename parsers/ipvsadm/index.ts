@@ -1,8 +1,7 @@
-// Public surface of the ipvsadm text formats: save format, thresholds listing, argument builders.
-export { formatSave, parseSave, parseHostPort, compareServices, compareDests } from './save-format.js';
-export type { SaveDiagnostic, SaveParseResult, SaveFormatOptions } from './save-format.js';
+// Public surface of the ipvsadm text formats: save format, thresholds listing, argument builders,
+// and libipvs's listing order. IP address helpers live in src/net/ip.ts.
+export { formatSave, parseSave, compareServices, compareDests } from './save-format.js';
+export type { SaveFormatOptions } from './save-format.js';
 export { parseThresholdList } from './list-format.js';
-export type { ListedDest } from './list-format.js';
-export { opArgs, formatOp, serviceKeyArgs, serviceAttrArgs, destKeyArgs, destAttrArgs, defaultNetmask, schedFlagNames } from './args.js';
-export { parseIp, formatIp, canonicalIp, prefixToMask4, mask4ToPrefix } from './addr.js';
-export type { IpBytes } from './addr.js';
+export { opArgs, formatOp, serviceKeyArgs } from './args.js';
+export { startDaemonArgs, stopDaemonArgs, daemonParams, parseDaemonList } from './daemon-format.js';

@@ -3,7 +3,7 @@
 import { SVC_FLAG } from '../../src/model/ipvs.js';
 import type { Af, DestSpec, ForwardMethod, IpvsDest, IpvsService, IpvsState, Protocol, ServiceKey } from '../../src/model/ipvs.js';
 import { defaultNetmask, destAttrArgs, destKeyArgs, serviceAttrArgs, serviceKeyArgs } from './args.js';
-import { formatIp, mask4ToPrefix, parseIp } from './addr.js';
+import { formatIp, mask4ToPrefix, parseIp } from '../../src/net/ip.js';
 
 /** One problem found while parsing, with its 1-based line. */
 export interface SaveDiagnostic {

@@ -1,10 +1,11 @@
 // The directive table: for each global and per-virtual directive, its value parser and upstream's error text.
-import { SERVICE_NAMES, type ServiceName } from '../../src/checks/types.js';
+import { SERVICE_NAMES, type ServiceName } from '../../src/model/config.js';
 import type { Forward } from '../../src/model/config.js';
 import type { DiagnosticCode } from './diagnostics.js';
 import type { RawDirective } from './parser.js';
 import { WS, perlTrue } from './lexer.js';
 import { STATUS_ALL, STATUS_BITS, type GState, type RawFallback, type VState } from './state.js';
+import { SYNC_DIRECTIVES } from './sync.js';
 
 /** Where handlers report problems. */
 export interface Reporter {
@@ -179,6 +180,7 @@ export const GLOBAL_DIRECTIVES: ReadonlyMap<string, GlobalHandler> = new Map<str
     r.error(d.line, 'DEPRECATED', 'timeout directive deprecated in favour of checktimeout and negotiatetimeout');
     return true;
   }],
+  ...SYNC_DIRECTIVES,
 ]);
 
 const CHECKTYPES: readonly string[] = ['connect', 'negotiate', 'ping', 'off', 'on', 'external', 'external-perl'];

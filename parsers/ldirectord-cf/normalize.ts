@@ -1,6 +1,6 @@
 // RawConfig -> frozen Config: applies the directive table, resolves names, expands ranges, derives defaults (ld_setup).
 import type {
-  Af, Config, EmailAlertStatus, Fallback, Forward, GlobalFallback, GlobalConfig, RealServer, ServiceName, VirtualKey,
+  Af, Config, EmailAlertStatus, Fallback, Forward, GlobalFallback, GlobalConfig, RealServer, VirtualKey,
   VirtualService, CheckType, Position,
 } from '../../src/model/config.js';
 import type { ConfigDiagnostic, DiagnosticCode } from './diagnostics.js';
@@ -10,6 +10,8 @@ import { WS, perlTrue } from './lexer.js';
 import { GLOBAL_DIRECTIVES, VIRTUAL_DIRECTIVES, ALL_DIRECTIVE_NAMES, parseFallback, type Reporter } from './directives.js';
 import { initialGlobals, STATUS_BITS, type GState, type RawFallback, type VState } from './state.js';
 import { inetAton, intToIp, canonicalIPv6, isPlainQuad } from './addr.js';
+import { bracketed, portToService, serviceToPort } from '../../src/model/keys.js';
+import { syncConfig } from './sync.js';
 
 /** Options of the normaliser, which parseConfig takes as they are (index.ts: ParseOptions). */
 export interface NormalizeOptions {
@@ -29,21 +31,7 @@ export type NormalizeResult =
 /** Upstream refuses nothing here, but a range this large would exhaust memory; we stop it with an error. */
 export const MAX_RANGE = 65536;
 
-const PORT_TO_SERVICE: ReadonlyMap<number, ServiceName> = new Map<number, ServiceName>([
-  [21, 'ftp'], [25, 'smtp'], [53, 'dns'], [80, 'http'], [110, 'pop'], [119, 'nntp'], [143, 'imap'], [389, 'ldap'],
-  [443, 'https'], [587, 'submission'], [636, 'ldaps'], [993, 'imaps'], [995, 'pops'], [1521, 'oracle'], [1812, 'radius'],
-  [3128, 'http_proxy'], [3306, 'mysql'], [5060, 'sip'], [5432, 'pgsql'],
-]);
-const SERVICE_TO_PORT: ReadonlyMap<ServiceName, number> = new Map([...PORT_TO_SERVICE].map(([p, s]) => [s, p]));
-
-/** ld_port_to_service (spec §2.8). */
-export function portToService(port: number): ServiceName {
-  return PORT_TO_SERVICE.get(port) ?? 'none';
-}
-/** ld_service_to_port (spec §2.8); undefined for none/simpletcp. */
-export function serviceToPort(service: ServiceName): number | undefined {
-  return SERVICE_TO_PORT.get(service);
-}
+export { portToService, serviceToPort };
 
 const V_IP_PORT = /^(\d+\.\d+\.\d+\.\d+):([0-9A-Za-z_-]+)/;
 const V_HOST_PORT = /^([0-9A-Za-z._+-]+):([0-9A-Za-z_-]+)/;
@@ -340,7 +328,7 @@ function parseFlags(line: number, flags: string, ctx: Ctx): Flags | undefined {
 }
 
 /** _ld_read_config_real_resolve for one real= line: format, resolution, range expansion, flags. */
-async function readReal(v: VState, value: string, line: number, ctx: Ctx, checkPortOf: (port: number) => number | undefined): Promise<RealServer[]> {
+async function readReal(v: VState, value: string, line: number, ctx: Ctx): Promise<RealServer[]> {
   const m = REAL_RE.exec(value);
   if (!m) {
     ctx.error(line, 'BAD_REAL', 'invalid address for real server (wrong format)');
@@ -411,7 +399,6 @@ async function readReal(v: VState, value: string, line: number, ctx: Ctx, checkP
   const pos: Position = { file: ctx.file, line };
   const request = flags.request ?? v.request;
   const receive = flags.request !== undefined ? flags.receive! : v.receive;
-  const checkPort = checkPortOf(port);
   Object.freeze(pos);
   const host = ip1 + (ip2 !== undefined ? `->${ip2}` : '');
   return addresses.map((address) => {
@@ -424,7 +411,6 @@ async function readReal(v: VState, value: string, line: number, ctx: Ctx, checkP
     }
     r.effectiveRequest = request;
     r.effectiveReceive = receive;
-    if (checkPort !== undefined) r.checkPort = checkPort;
     r.host = host;
     return Object.freeze(r as RealServer);
   });
@@ -458,16 +444,14 @@ async function finishVirtual(v: VState, endLine: number, ctx: Ctx): Promise<Buil
     } else {
       b.address = addr;
       b.portNum = port;
-      b.server = v.af === 'inet6' ? `[${addr}]` : addr;
+      b.server = bracketed(addr);
       b.key = { kind: 'addr', af: v.af, protocol: v.protocol === 'udp' ? 'udp' : 'tcp', address: addr, port };
       if (v.service === undefined) v.service = portToService(port);
     }
   } else if (v.fwm !== undefined) {
     b.key = { kind: 'fwmark', af: v.af, fwmark: Number(v.fwm) };
   }
-  const service = v.service ?? 'none';
-  const checkPortOf = (port: number): number | undefined => v.checkport ?? (port > 0 ? port : serviceToPort(service));
-  for (const r of v.reals) b.reals.push(...(await readReal(v, r.value, r.line, ctx, checkPortOf)));
+  for (const r of v.reals) b.reals.push(...(await readReal(v, r.value, r.line, ctx)));
   return b;
 }
 
@@ -528,6 +512,7 @@ export async function normalize(raw: RawConfig, opts: NormalizeOptions): Promise
     }
   }
   const [fallback, fallback6] = await Promise.all([gfb, gfb6]);
+  const sync = syncConfig(g, globalLines, ctx.file, ctx);
   if (!g.fork) {
     for (const b of built) {
       const id = virtualId(b);
@@ -563,6 +548,7 @@ export async function normalize(raw: RawConfig, opts: NormalizeOptions): Promise
     cleanStop: g.cleanstop,
     ...(g.smtp !== undefined ? { smtp: g.smtp } : {}),
     ...(g.maintenancedir !== undefined ? { maintenanceDir: g.maintenancedir } : {}),
+    ...(sync !== undefined ? { sync } : {}),
     lines: { ...globalLines },
   };
   const virtuals = built.map((b) => buildVirtual(b, g, global, ctx.file));

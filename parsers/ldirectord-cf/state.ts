@@ -1,5 +1,6 @@
 // Mutable parse state mirroring upstream's globals and %vsrv, before resolution and ld_setup.
 import type { Af, EmailAlertStatus, Forward, ServiceName } from '../../src/model/config.js';
+import type { RawSync } from './sync.js';
 
 /** Upstream's DAEMON_STATUS bits for emailalertstatus. */
 export const STATUS_BITS: Readonly<Record<EmailAlertStatus, number>> = {
@@ -45,6 +46,8 @@ export interface GState {
   cleanstop: boolean;
   smtp: string | undefined;
   maintenancedir: string | undefined;
+  /** syncdaemon= and friends (extension, issue 11). */
+  sync: RawSync;
 }
 
 /** Fresh globals with upstream's defaults (set_defaults). */
@@ -73,6 +76,7 @@ export function initialGlobals(): GState {
     cleanstop: true,
     smtp: undefined,
     maintenancedir: undefined,
+    sync: {},
   };
 }
 

@@ -1,6 +1,6 @@
 // Run a child process (never through a shell) bounded by a timeout and an AbortSignal; used by ping and external checks.
 import { spawn } from 'node:child_process';
-import { withTimeout } from './net.js';
+import { withTimeout } from './result.js';
 
 /** How a child ended. */
 export interface ChildOutcome {

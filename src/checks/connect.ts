@@ -1,5 +1,7 @@
 // checktype=connect: a TCP connect to the check port within checktimeout (udp services are pinged instead, by the registry's caller).
-import { dialogue, hostPort, up } from './net.js';
+import { dialogue } from './tcp.js';
+import { up } from './result.js';
+import { hostPort } from '../model/keys.js';
 import type { Checker } from './types.js';
 
 /** Up when a TCP connection to host:port opens within checktimeout. */

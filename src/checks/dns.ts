@@ -2,7 +2,8 @@
 import dgram from 'node:dgram';
 import net from 'node:net';
 import { randomInt } from 'node:crypto';
-import { compileReceive, describeError, hostPort } from './net.js';
+import { compileReceive, describeError } from './result.js';
+import { hostPort } from '../model/keys.js';
 import type { Checker, CheckResult, CheckSpec } from './types.js';
 
 const TYPE_A = 1;

@@ -1,12 +1,12 @@
 // checktype=external and external-perl: run checkcommand with upstream's argv (vip vport rip rport), no shell.
 import { describeOutcome, runChild } from './child.js';
-import { down, hostPort, up } from './net.js';
+import { down, up } from './result.js';
+import { bracketed, hostPort } from '../model/keys.js';
 import type { Checker, CheckSpec } from './types.js';
-import { isIPv6 } from 'node:net';
 
 /** Upstream's argv: <vip|fwmark> <vport> <rip> <rport>; IPv6 addresses bracketed, missing ports 0. */
 export function externalArgs(spec: CheckSpec): string[] {
-  const rip = isIPv6(spec.host) ? `[${spec.host}]` : spec.host;
+  const rip = bracketed(spec.host);
   return [spec.vip, String(spec.vport), rip, String(spec.realPort)];
 }
 

@@ -1,8 +1,9 @@
 // service=ftp: login, CWD /, TYPE I, passive RETR <request>; up when the transfer completes and the content matches receive.
 import { isIPv6 } from 'node:net';
-import {
-  CheckFailure, command, compileReceive, dial, dialogue, down, hostPort, perlMatch, quote, readCodedReply, showReply, up, type Conn,
-} from './net.js';
+import { CheckFailure, compileReceive, down, perlMatch, quote, up } from './result.js';
+import { command, readCodedReply, showReply } from './coded-reply.js';
+import { dial, dialogue, type Conn } from './tcp.js';
+import { hostPort } from '../model/keys.js';
 import type { Checker, CheckSpec } from './types.js';
 
 /** Data port from a 227 (PASV) or 229 (EPSV) reply; the address in a 227 is ignored (NAT-safe, like most clients). */

@@ -3,10 +3,10 @@
 // A small client on the shared dial/Conn helpers rather than got or node:http: on the same loopback farm
 // got cost ~1 ms CPU per check (≤1,000 checks/s per core), node:http 0.12–0.4 ms, this client much less;
 // the 5,000 checks/s target rules got out (figures: bench/checks.ts and the issue-4 report).
-import { isIP, isIPv6 } from 'node:net';
-import {
-  CheckFailure, compileReceive, describeError, dial, down, hostPort, MAX_REPLY_BYTES, perlMatch, quote, up, withTimeout, type Conn,
-} from './net.js';
+import { isIP } from 'node:net';
+import { CheckFailure, compileReceive, describeError, down, MAX_REPLY_BYTES, perlMatch, quote, up, withTimeout } from './result.js';
+import { dial, type Conn } from './tcp.js';
+import { bracketed, hostPort } from '../model/keys.js';
 import type { Checker, CheckResult, CheckSpec } from './types.js';
 
 /** LWP's default redirect limit, which upstream inherits. */
@@ -161,7 +161,7 @@ function direct(scheme: 'http' | 'https'): Checker {
       return Promise.resolve(down(`${scheme} ${hostPort(spec.host, spec.port)}: invalid URL ${quote(spec.url ?? '')}`));
     }
     // Host is virtualhost, else the real's address (bracketed IPv6), never taken from a per-real URL (spec §3.3).
-    const host = spec.virtualHost ?? (isIPv6(spec.host) ? `[${spec.host}]` : spec.host);
+    const host = spec.virtualHost ?? bracketed(spec.host);
     return fetchAndMatch(spec, { url, host, ...(spec.virtualHost !== undefined ? { tlsServerName: hostOnly(spec.virtualHost) } : {}) }, signal);
   };
 }

@@ -1,5 +1,6 @@
 // service=imap/imaps: "* OK" greeting; with login= set, LOGIN must succeed; LOGOUT.
-import { CheckFailure, down, negotiateDialogue, quote, up, type Conn } from './net.js';
+import { CheckFailure, down, quote, up } from './result.js';
+import { negotiateDialogue, type Conn } from './tcp.js';
 import type { Checker, CheckSpec } from './types.js';
 
 /** An IMAP quoted string (RFC 3501): backslash and double quote escaped. */

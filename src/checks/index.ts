@@ -1,5 +1,5 @@
 // Registry of checks keyed by ldirectord's names (replaces upstream's _check_real if/elsif chain), loaded lazily.
-import { down } from './net.js';
+import { down } from './result.js';
 import type { CheckName, Checker } from './types.js';
 
 export type { BasicCheckName, CheckName, Checker, CheckResult, CheckSpec, ServiceName } from './types.js';

@@ -2,7 +2,8 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import { Client } from 'ldapts';
-import { MAX_REPLY_BYTES, compileReceive, describeError, hostPort, quote, withTimeout } from './net.js';
+import { MAX_REPLY_BYTES, compileReceive, describeError, quote, withTimeout } from './result.js';
+import { hostPort } from '../model/keys.js';
 import type { Checker, CheckResult, CheckSpec } from './types.js';
 
 /** Which step failed, named as upstream's monitor messages are (logged once, not twice as upstream). */

@@ -1,5 +1,6 @@
 // service=nntp: connect and read the greeting (≤64 bytes) within negotiatetimeout; up when it starts with "2".
-import { down, negotiateDialogue, quote, up } from './net.js';
+import { down, quote, up } from './result.js';
+import { negotiateDialogue } from './tcp.js';
 import type { Checker } from './types.js';
 
 /** Up when the greeting's first byte is "2"; unlike upstream, the connect itself honours the timeout. */

@@ -1,5 +1,5 @@
 // checktype=on and service=none (always up) and checktype=off (never brought up by a check).
-import { down, up } from './net.js';
+import { down, up } from './result.js';
 import type { Checker } from './types.js';
 
 /** service=none / checktype=on: no check, always up. */

@@ -1,6 +1,6 @@
 // checktype=ping: ICMP echo through iputils ping (raw sockets need root; Node has none), checkcount attempts of checktimeout each.
 import { describeOutcome, runChild } from './child.js';
-import { down, up } from './net.js';
+import { down, up } from './result.js';
 import type { Checker } from './types.js';
 import { isIPv6 } from 'node:net';
 

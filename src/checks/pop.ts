@@ -1,5 +1,6 @@
 // service=pop/pops: +OK greeting; with login= set, USER/PASS must succeed; QUIT.
-import { down, negotiateDialogue, quote, up, type Conn } from './net.js';
+import { down, quote, up } from './result.js';
+import { negotiateDialogue, type Conn } from './tcp.js';
 import type { Checker, CheckSpec } from './types.js';
 
 async function ask(c: Conn, line: string, shown: string): Promise<string | undefined> {

@@ -1,7 +1,9 @@
 // RADIUS negotiate check: one Access-Request (RFC 2865) with login/passwd; up only on Access-Accept.
 import { createHash, createHmac, randomBytes, randomInt } from 'node:crypto';
 import net from 'node:net';
-import { describeError, hostPort, udpExchange } from './net.js';
+import { describeError } from './result.js';
+import { udpExchange } from './udp.js';
+import { hostPort } from '../model/keys.js';
 import type { Checker, CheckResult } from './types.js';
 
 const ACCESS_REQUEST = 1;

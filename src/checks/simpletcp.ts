@@ -1,5 +1,8 @@
 // service=simpletcp: send request (literal "\n" → LF), half-close, read lines; up when a line matches receive.
-import { compileReceive, dialogue, down, hostPort, quote, udpExchange, up, describeError } from './net.js';
+import { compileReceive, down, quote, up, describeError } from './result.js';
+import { dialogue } from './tcp.js';
+import { udpExchange } from './udp.js';
+import { hostPort } from '../model/keys.js';
 import type { Checker, CheckSpec } from './types.js';
 
 /** Upstream's request text: leading "/" dropped, every two-character "\n" turned into a line feed. */

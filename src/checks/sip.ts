@@ -1,13 +1,15 @@
 // service=sip: send upstream's OPTIONS request over the virtual's protocol (udp or tcp); up on "SIP/2.0 200 OK".
 import { randomBytes } from 'node:crypto';
-import { isIPv6 } from 'node:net';
-import { describeError, dialogue, down, hostPort, quote, udpExchange, up } from './net.js';
+import { describeError, down, quote, up } from './result.js';
+import { dialogue } from './tcp.js';
+import { udpExchange } from './udp.js';
+import { bracketed, hostPort } from '../model/keys.js';
 import type { Checker, CheckSpec } from './types.js';
 
 /** Upstream's OPTIONS request (spec §3.3), CRLF line endings; `transport` names the Via protocol. */
 export function optionsRequest(spec: CheckSpec, local: { address: string; port: number }, transport: 'UDP' | 'TCP'): string {
   const login = spec.login !== '' ? spec.login : `ldirectord@${spec.hostname}`;
-  const laddr = isIPv6(local.address) ? `[${local.address}]` : local.address;
+  const laddr = bracketed(local.address);
   return [
     `OPTIONS sip:${login} SIP/2.0`,
     `Via: SIP/2.0/${transport} ${laddr}:${local.port};branch=z9hG4bKhjhs8ass877`,

@@ -1,5 +1,7 @@
 // service=smtp/submission: greeting 2xx, EHLO (HELO if refused) 250, QUIT — what Net::SMTP->new checks.
-import { command, negotiateDialogue, readCodedReply, showReply, up, down } from './net.js';
+import { command, readCodedReply, showReply } from './coded-reply.js';
+import { negotiateDialogue } from './tcp.js';
+import { up, down } from './result.js';
 import type { Checker } from './types.js';
 
 /** Up when the server greets with 2xx and accepts EHLO or HELO. */

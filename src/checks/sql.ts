@@ -1,6 +1,7 @@
 // What the SQL checks (mysql, pgsql, oracle) share: upstream's precondition, a byte-capped socket, and one timed frame.
 import type net from 'node:net';
-import { MAX_REPLY_BYTES, describeError, hostPort, withTimeout } from './net.js';
+import { MAX_REPLY_BYTES, describeError, withTimeout } from './result.js';
+import { hostPort } from '../model/keys.js';
 import type { CheckResult, CheckSpec } from './types.js';
 
 /**

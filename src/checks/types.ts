@@ -1,11 +1,8 @@
 // The one signature every check implements, and what it is given.
 
-/** ldirectord's negotiate service names (spec §3.3). */
-export const SERVICE_NAMES = [
-  'dns', 'ftp', 'http', 'https', 'http_proxy', 'imap', 'imaps', 'ldap', 'ldaps', 'mysql', 'nntp', 'none',
-  'oracle', 'pgsql', 'pop', 'pops', 'radius', 'simpletcp', 'sip', 'smtp', 'submission',
-] as const;
-export type ServiceName = (typeof SERVICE_NAMES)[number];
+import type { ServiceName } from '../model/config.js';
+
+export { SERVICE_NAMES, type ServiceName } from '../model/config.js';
 
 /** Check kinds other than a negotiate service (checktype values; "combined" is scheduling, not a check). */
 export type BasicCheckName = 'connect' | 'ping' | 'external' | 'external-perl' | 'on' | 'off';

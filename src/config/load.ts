@@ -1,8 +1,9 @@
-// Reads a config file from disk and parses it with the system resolver.
+// The one config pipeline: read the file, parse it with the system resolver, add file-system warnings.
 import { statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { hostname as osHostname } from 'node:os';
-import { parseConfig, type ConfigDiagnostic, type ParseResult, type Resolver } from '../../parsers/ldirectord-cf/index.js';
+import { formatDiagnostic, parseConfig, type ConfigDiagnostic, type ParseResult, type Resolver } from '../../parsers/ldirectord-cf/index.js';
+import type { Config } from '../model/config.js';
 import { systemResolver } from './resolver.js';
 
 /** Options of loadConfig. */
@@ -12,23 +13,38 @@ export interface LoadOptions {
   readonly hostname?: string;
 }
 
+/** A parse outcome with diagnostics already rendered as log lines. */
+export type LoadOutcome =
+  | { readonly ok: true; readonly config: Config; readonly warnings: readonly string[] }
+  | { readonly ok: false; readonly errors: readonly string[] };
+
+/** Parses config text read from `file`. */
+export type ParseFn = (text: string, file: string) => Promise<LoadOutcome>;
+
 /** This director's host name as upstream computes it: $HOSTNAME, else uname -n. */
 export function directorHostname(): string {
   return process.env['HOSTNAME'] || osHostname();
 }
 
-/** Reads `path` and parses it; an unreadable file gives one diagnostic with upstream's text. */
-export async function loadConfig(path: string, opts: LoadOptions = {}): Promise<ParseResult> {
-  let text: string;
+/** The one text for a config file that cannot be read (start, reload, status, -t, --dump-config, --probe). */
+export function cannotOpen(path: string, err: unknown): string {
+  return `can not open file ${path}: ${err instanceof Error ? err.message : String(err)}`;
+}
+
+/** Reads the config file's text; an unreadable file gives cannotOpen()'s text. */
+export async function readConfigFile(path: string): Promise<{ readonly ok: true; readonly text: string } | { readonly ok: false; readonly error: string }> {
   try {
-    text = await readFile(path, 'utf8');
+    return { ok: true, text: await readFile(path, 'utf8') };
   } catch (err) {
-    const reason = err instanceof Error && 'code' in err ? ` (${String((err as NodeJS.ErrnoException).code)})` : '';
-    return {
-      ok: false,
-      diagnostics: [{ severity: 'error', code: 'NOT_FOUND', file: path, line: 0, message: `can not open file ${path}${reason}` }],
-    };
+    return { ok: false, error: cannotOpen(path, err) };
   }
+}
+
+/**
+ * Parses config text read from `path` and adds the warnings that need the file system: the one
+ * pipeline every entry point uses (loadConfig, makeParse for start, reload and status).
+ */
+export async function parseConfigText(text: string, path: string, opts: LoadOptions = {}): Promise<ParseResult> {
   const res = await parseConfig(text, { file: path, resolver: opts.resolver ?? systemResolver(), hostname: opts.hostname ?? directorHostname() });
   if (!res.ok) return res;
   // the one file-system check upstream makes while reading that has no side effect (spec §2.5 maintenancedir)
@@ -41,6 +57,22 @@ export async function loadConfig(path: string, opts: LoadOptions = {}): Promise<
     return { ...res, warnings: [...res.warnings, warning] };
   }
   return res;
+}
+
+/** Reads `path` and parses it (the one-shot commands); an unreadable file gives one diagnostic. */
+export async function loadConfig(path: string, opts: LoadOptions = {}): Promise<ParseResult> {
+  const read = await readConfigFile(path);
+  if (!read.ok) return { ok: false, diagnostics: [{ severity: 'error', code: 'NOT_FOUND', file: path, line: 0, message: read.error }] };
+  return parseConfigText(read.text, path, opts);
+}
+
+/** The daemon's ParseFn (start, reload, status): parseConfigText with diagnostics rendered as log lines. */
+export function makeParse(resolver: Resolver = systemResolver()): ParseFn {
+  return async (text, file): Promise<LoadOutcome> => {
+    const r = await parseConfigText(text, file, { resolver });
+    if (!r.ok) return { ok: false, errors: r.diagnostics.map(formatDiagnostic) };
+    return { ok: true, config: r.config, warnings: r.warnings.map(formatDiagnostic) };
+  };
 }
 
 function isDirectory(p: string): boolean {

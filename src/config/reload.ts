@@ -2,14 +2,16 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { Config } from '../model/config.js';
+import { readConfigFile, type LoadOutcome, type ParseFn } from './load.js';
 
-/** A parse outcome with diagnostics already rendered as log lines. */
-export type LoadOutcome =
-  | { readonly ok: true; readonly config: Config; readonly warnings: readonly string[] }
-  | { readonly ok: false; readonly errors: readonly string[] };
+export type { LoadOutcome, ParseFn };
 
-/** Parses config text read from `file`. */
-export type ParseFn = (text: string, file: string) => Promise<LoadOutcome>;
+/** A config already read and parsed (start-up passes it on instead of reading the file again). */
+export interface InitialConfig {
+  readonly config: Config;
+  readonly text: string;
+  readonly warnings: readonly string[];
+}
 
 /** What a reload attempt did. */
 export type ReloadResult =
@@ -30,23 +32,20 @@ export class ConfigHolder {
   constructor(
     private readonly path: string,
     private readonly parse: ParseFn,
-    initial: { config: Config; text: string },
+    initial: Pick<InitialConfig, 'config' | 'text'>,
   ) {
     this.cfg = initial.config;
     this.hash = contentHash(initial.text);
   }
 
-  /** Reads and parses `path` once (start-up); never throws for a bad file. */
-  static async load(path: string, parse: ParseFn): Promise<{ holder: ConfigHolder; warnings: readonly string[] } | { errors: readonly string[] }> {
-    let text: string;
-    try {
-      text = await readFile(path, 'utf8');
-    } catch (err) {
-      return { errors: [`can not open file ${path}: ${err instanceof Error ? err.message : String(err)}`] };
-    }
-    const r = await parse(text, path);
+  /** Reads and parses `path` once (start-up), unless the caller already did; never throws for a bad file. */
+  static async load(path: string, parse: ParseFn, initial?: InitialConfig): Promise<{ holder: ConfigHolder; warnings: readonly string[] } | { errors: readonly string[] }> {
+    if (initial) return { holder: new ConfigHolder(path, parse, initial), warnings: initial.warnings };
+    const read = await readConfigFile(path);
+    if (!read.ok) return { errors: [read.error] };
+    const r = await parse(read.text, path);
     if (!r.ok) return { errors: r.errors };
-    return { holder: new ConfigHolder(path, parse, { config: r.config, text }), warnings: r.warnings };
+    return { holder: new ConfigHolder(path, parse, { config: r.config, text: read.text }), warnings: r.warnings };
   }
 
   /** The running config. */
@@ -68,12 +67,9 @@ export class ConfigHolder {
    * the running config as it was; its hash is remembered so it is not retried until it changes.
    */
   async reload(force: boolean): Promise<ReloadResult> {
-    let text: string;
-    try {
-      text = await readFile(this.path, 'utf8');
-    } catch (err) {
-      return { kind: 'failed', errors: [`can not open file ${this.path}: ${err instanceof Error ? err.message : String(err)}`] };
-    }
+    const read = await readConfigFile(this.path);
+    if (!read.ok) return { kind: 'failed', errors: [read.error] };
+    const text = read.text;
     const hash = contentHash(text);
     if (!force && hash === this.hash) return { kind: 'unchanged' };
     this.hash = hash;

@@ -1,39 +1,33 @@
 // The running daemon, in-process: config holder, health, reconciler, watcher, reload and stop.
 import type { Clock } from '../clock.js';
 import { ConfigHolder } from '../config/reload.js';
-import type { ParseFn, ReloadResult } from '../config/reload.js';
+import type { InitialConfig, ParseFn, ReloadResult } from '../config/reload.js';
 import { ConfigWatcher } from '../config/watcher.js';
 import type { Ipvs } from '../ipvs/types.js';
 import type { Logger } from '../log/types.js';
 import { msg } from '../log/messages.js';
 import type { Config } from '../model/config.js';
-import { Reconciler, targetsFromConfig } from '../reconcile/index.js';
+import { Reconciler, syncTargetsFromConfig, targetsFromConfig } from '../reconcile/index.js';
 import type { HealthLookup, ReconcileEvent } from '../reconcile/index.js';
 import { LdirdError } from '../errors.js';
 
 /** upstream's daemon status (also the emailalertstatus bits). */
 export type DaemonPhase = 'starting' | 'running' | 'stopping' | 'reloading';
 
-/** A health transition as the daemon needs it. */
-export interface HealthTransition {
-  /** serviceKey() string of the virtual. */
-  readonly svcKey: string;
-  /** realHealthId() of the real. */
-  readonly realId: string;
-  readonly state: 'up' | 'down';
-  readonly reason?: string;
-}
-
-/** The health checks of one config, behind a narrow interface (the health scheduler adapts to it). */
+/** The health checks of one config, behind a narrow interface (src/daemon/health.ts builds it). */
 export interface HealthMonitor {
+  /** Checked state of a real by the shared identity: virtualKey(), realKey() of src/model/keys.ts. */
   readonly lookup: HealthLookup;
   /** A new config: keep the state of unchanged reals, start/stop checks of added/removed ones. */
   update(config: Config): void;
   stop(): Promise<void>;
 }
 
-/** Builds the health monitor for a config; `onTransition` is called on every up/down change. */
-export type HealthFactory = (config: Config, onTransition: (t: HealthTransition) => void) => HealthMonitor;
+/**
+ * Builds the health monitor for a config; `changed` is called when some real went up or down (the
+ * daemon then asks lookup()). Never called synchronously from the factory: checks run later.
+ */
+export type HealthFactory = (config: Config, changed: () => void) => HealthMonitor;
 
 /** Everything the daemon is built from (main.ts passes real adapters, tests pass fakes). */
 export interface DaemonOptions {
@@ -43,6 +37,8 @@ export interface DaemonOptions {
   readonly logger: Logger;
   readonly clock: Clock;
   readonly parse: ParseFn;
+  /** The config the command line already parsed (start parses once); absent: read configPath. */
+  readonly initial?: InitialConfig;
   readonly health: HealthFactory;
   /** Runs a shell command line (fallbackcommand, callback). */
   readonly runCommand: (command: string) => Promise<number>;
@@ -76,21 +72,23 @@ export class Daemon {
 
   /** Loads the config and starts checks, reconciler and watcher; throws CONFIG_INVALID on a bad config. */
   static async start(opts: DaemonOptions): Promise<Daemon> {
-    const loaded = await ConfigHolder.load(opts.configPath, opts.parse);
+    const loaded = await ConfigHolder.load(opts.configPath, opts.parse, opts.initial);
     if (!('holder' in loaded)) {
       for (const e of loaded.errors) opts.logger.log(e);
       throw new LdirdError('CONFIG_INVALID', loaded.errors.join('\n'));
     }
     for (const w of loaded.warnings) opts.logger.log(w);
     const config = loaded.holder.config;
-    // The reconciler's callbacks need the daemon, which needs the reconciler: tie the knot through a ref.
+    // Health asks the reconciler for a pass and the reconciler asks health: health is built first, its
+    // `changed` runs only after a check completes, when `reconciler` is set.
+    const health = opts.health(config, () => reconciler.request());
+    // The reconciler's event callback needs the daemon's phase; the daemon needs the reconciler.
     const ref: { d?: Daemon } = {};
-    let lookup: HealthLookup = () => undefined;
     const reconciler = new Reconciler({
       ipvs: opts.ipvs,
       logger: opts.logger,
       clock: opts.clock,
-      health: (sk, id) => lookup(sk, id),
+      health: health.lookup,
       runCommand: opts.runCommand,
       // A transition reaches IPVS within 25 ms (detection time counts against checkinterval + checktimeout);
       // the runner stretches the gap to twice a slow pass's duration, so bursts still coalesce at a bounded cost.
@@ -100,11 +98,10 @@ export class Daemon {
         if (ref.d) opts.onEvents?.(events, ref.d.phase, ref.d.holder.config);
       },
     });
-    const health = opts.health(config, () => reconciler.request());
-    lookup = health.lookup;
     const self = new Daemon(opts, loaded.holder, reconciler, health);
     ref.d = self;
     reconciler.setTargets(targetsFromConfig(config));
+    reconciler.setSyncTargets(syncTargetsFromConfig(config));
     reconciler.start();
     if (opts.watch ?? true) {
       self.watcher = new ConfigWatcher(opts.configPath, () => void self.fileChanged(), {
@@ -171,6 +168,7 @@ export class Daemon {
           this.opts.onConfig?.(r.config);
           this.health.update(r.config);
           this.reconciler.setTargets(targetsFromConfig(r.config));
+          this.reconciler.setSyncTargets(syncTargetsFromConfig(r.config));
           await this.reconciler.whenIdle();
           await this.reexecute(r.previous.global.execute, r.config.global.execute);
         }
@@ -216,6 +214,8 @@ export class Daemon {
     } catch (err) {
       this.opts.logger.log(`cleanstop failed: ${err instanceof Error ? err.message : String(err)}`);
     }
+    // The sync daemons are global: the global cleanstop decides (never throws).
+    if (this.holder.config.global.cleanStop) await this.reconciler.stopSync();
     this.opts.logger.log(msg.terminated(signal));
   }
 }

@@ -2,19 +2,32 @@
 import { openSync, writeSync } from 'node:fs';
 import v8 from 'node:v8';
 import { systemClock } from '../clock.js';
-import { runShell } from '../alerts/exec.js';
-import { FakeIpvs, createIpvs, formatOp } from '../ipvs/index.js';
+import { runShell } from './hooks/exec.js';
+import { FakeIpvs, createIpvs, formatFakeCall } from '../ipvs/index.js';
 import type { FakeCall, Ipvs } from '../ipvs/index.js';
 import { LdLogger, logTargetFor, msg } from '../log/index.js';
-import type { ForegroundRequest } from './commands.js';
+import type { InitialConfig } from '../config/reload.js';
 import { Daemon } from './daemon.js';
-import { schedulerHealthFactory } from './health-adapter.js';
-import { makeParse } from './parse.js';
-import { directorHostname } from '../config/load.js';
+import { schedulerHealthFactory } from './health.js';
+import { directorHostname, makeParse } from '../config/load.js';
 import { CONFIG_ENV, removeOwnPidFile, writePidFile } from './pidfile.js';
 import { DAEMON_ENV } from './daemonize.js';
 import { LdirdError, isLdirdError } from '../errors.js';
-import { AlertSender } from '../alerts/email.js';
+import { AlertSender } from './hooks/email.js';
+
+/** What the foreground daemon needs to know. */
+export interface ForegroundRequest {
+  readonly configPath: string;
+  readonly cfgName: string;
+  readonly debug: boolean;
+  readonly supervised: boolean;
+  /** Pid file to write and remove (undefined with -d / supervised, as upstream). */
+  readonly pidFile: string | undefined;
+  /** logfile= of the config (the daemon logs there from its first line). */
+  readonly logfile: string;
+  /** The config as parsed by the command: the daemon starts from it instead of reading the file again. */
+  readonly initial?: InitialConfig;
+}
 
 /**
  * The IPVS backend: LDIRD_IPVS=auto (default: netlink, else ipvsadm) | netlink | ipvsadm | fake
@@ -40,7 +53,7 @@ export function recordingFake(file: string): FakeIpvs {
     if (c.error !== undefined) return;
     const t = (performance.timeOrigin + performance.now()) / 1000;
     // Synchronous so the stamp is the instant of the write and nothing is lost on exit.
-    writeSync(fd, `${t.toFixed(6)} ${c.op.op === 'snapshot' ? '-S -n' : formatOp(c.op)}\n`);
+    writeSync(fd, `${t.toFixed(6)} ${formatFakeCall(c.op)}\n`);
   };
   // The descriptor lives as long as the process: the daemon uses one backend for its whole life.
   return new FakeIpvs({ onCall });
@@ -114,6 +127,7 @@ export async function runForeground(req: ForegroundRequest): Promise<number> {
       logger,
       clock,
       parse,
+      ...(req.initial ? { initial: req.initial } : {}),
       runCommand,
       health: schedulerHealthFactory({ clock, logger, hostname: host }),
       watchPolling: process.env.LDIRD_WATCH_POLLING === '1',

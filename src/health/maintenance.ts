@@ -2,6 +2,7 @@
 import { access } from 'node:fs/promises';
 import { lookupService } from 'node:dns/promises';
 import { join } from 'node:path';
+import { bracketed } from '../model/keys.js';
 
 /** Reverse name of an address, or undefined when it has none (getnameinfo NI_NAMEREQD). */
 export type ReverseLookup = (address: string) => Promise<string | undefined>;
@@ -12,7 +13,7 @@ export type ReverseLookup = (address: string) => Promise<string | undefined>;
  * IPv6 addresses keep their brackets.
  */
 export function maintenanceNames(address: string, port: number, fqdn: string | undefined): string[] {
-  const rip = address.includes(':') ? `[${address}]` : address;
+  const rip = bracketed(address);
   const names = [`${rip}:${port}`, rip];
   if (fqdn !== undefined) {
     names.push(`${fqdn}:${port}`, fqdn);

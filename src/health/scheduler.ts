@@ -42,6 +42,8 @@ export interface CheckEvent {
   readonly name: CheckName;
   readonly ok: boolean;
   readonly reason: string;
+  /** What the check itself said: its message ('' when none) when up, its reason when down (monitorfile lines). */
+  readonly said: string;
   /** True when maintenancedir forced the verdict without running a check. */
   readonly forced: boolean;
 }
@@ -341,7 +343,7 @@ export class HealthScheduler {
     s.health = next.health;
     s.reason = reason;
     s.lastCheckedAt = this.opts.clock.now();
-    this.opts.onCheck?.({ checkId: s.job.id, members: s.job.members, name, ok: result.ok, reason, forced });
+    this.opts.onCheck?.({ checkId: s.job.id, members: s.job.members, name, ok: result.ok, reason, said: result.ok ? (result.message ?? '') : result.reason, forced });
     for (const m of s.job.members) {
       if (next.softFailure) this.opts.onSoftFailure?.({ ...m, kind: 'failure', ...next.softFailure, reason });
       if (next.resetFailCount !== undefined) {

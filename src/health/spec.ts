@@ -1,19 +1,13 @@
 // Pure mapping from the parsed Config to check jobs: CheckSpec per real (spec §2.7, §3.4-3.6), check kind, real id (§3.8).
-import type { CheckName, CheckSpec, ServiceName } from '../checks/types.js';
+import type { CheckName, CheckSpec } from '../checks/types.js';
 import type { CheckType, Config, RealServer, VirtualService } from '../model/config.js';
-import { hostPort, serviceKey } from '../model/keys.js';
-
-/** ld_service_to_port (spec §2.8): used only when neither checkport nor the real's port is set. */
-const SERVICE_PORT: Partial<Record<ServiceName, number>> = {
-  ftp: 21, smtp: 25, dns: 53, http: 80, pop: 110, nntp: 119, imap: 143, ldap: 389, https: 443, submission: 587,
-  ldaps: 636, imaps: 993, pops: 995, oracle: 1521, radius: 1812, http_proxy: 3128, mysql: 3306, sip: 5060, pgsql: 5432,
-};
+import { bracketed, hostPort, realKey, serviceToPort, virtualKey } from '../model/keys.js';
 
 /** ld_checkport (spec §3.6): checkport, else the real's port when > 0, else the service's well-known port (0 if none). */
 export function checkPort(virtual: VirtualService, real: RealServer): number {
   if (virtual.checkPort !== undefined) return virtual.checkPort;
   if (real.port > 0) return real.port;
-  return SERVICE_PORT[virtual.service] ?? 0;
+  return serviceToPort(virtual.service) ?? 0;
 }
 
 /** The HTTP URL upstream's ld_setup builds (spec §3.4); undefined for non-HTTP services. */
@@ -40,7 +34,7 @@ export function buildCheckSpec(config: Config, virtual: VirtualService, real: Re
   const port = checkPort(virtual, real);
   const url = httpUrl(virtual, real, port);
   const k = virtual.key;
-  const vip = k.kind === 'fwmark' ? String(k.fwmark) : k.address.includes(':') ? `[${k.address}]` : k.address;
+  const vip = k.kind === 'fwmark' ? String(k.fwmark) : bracketed(k.address);
   return {
     host: real.address,
     port,
@@ -132,18 +126,6 @@ export function realCheckId(virtual: VirtualService, real: RealServer): string {
   ].join(':');
 }
 
-/** The reconciler's key of a virtual (same text as serviceKey(serviceKeyOf(v)) in src/reconcile). */
-export function virtualKeyOf(virtual: VirtualService): string {
-  const k = virtual.key;
-  if (k.kind === 'fwmark') return serviceKey({ kind: 'fwmark', af: k.af, fwmark: k.fwmark });
-  return serviceKey({ kind: 'addr', af: k.af, protocol: k.protocol, addr: k.address, port: k.port });
-}
-
-/** The reconciler's key of a real inside its virtual: "addr:port" ("[v6]:port"). */
-export function realKeyOf(real: RealServer): string {
-  return hostPort(real.address, real.port);
-}
-
 /** One (virtual, real) pair a job's verdict applies to. */
 export interface JobMember {
   readonly virtualKey: string;
@@ -176,11 +158,11 @@ export function planChecks(config: Config, opts: SpecOptions): CheckJob[] {
   for (const v of config.virtuals) {
     const intervalS = config.global.fork ? (v.checkInterval ?? config.global.checkInterval) : config.global.checkInterval;
     // Per virtual, not per real: a reload of 10,000 reals re-plans every job.
-    const virtualKey = virtualKeyOf(v);
+    const vkey = virtualKey(v);
     const kind = jobKind(v);
     for (const r of v.reals) {
       const id = realCheckId(v, r);
-      const member: JobMember = { virtualKey, realKey: realKeyOf(r), virtualId: v.id };
+      const member: JobMember = { virtualKey: vkey, realKey: realKey(r), virtualId: v.id };
       const seen = jobs.get(id);
       if (seen) {
         if (!seen.members.some((m) => m.virtualKey === member.virtualKey && m.realKey === member.realKey)) seen.members.push(member);

@@ -1,10 +1,15 @@
 // In-memory IPVS as strict as the kernel (ip_vs_ctl.c): same errnos in the same order of checks,
 // HASHED on live services, IPv6 netmask as a prefix length; dumps and loads `ipvsadm -S -n` text.
-import { compareDests, compareServices, formatSave, parseIp, parseSave } from '../../parsers/ipvsadm/index.js';
+import { compareDests, compareServices, formatOp, formatSave, parseSave, startDaemonArgs, stopDaemonArgs } from '../../parsers/ipvsadm/index.js';
+import { parseIp } from '../net/ip.js';
 import type { SaveFormatOptions } from '../../parsers/ipvsadm/index.js';
-import type { DestKey, DestSpec, IpvsDest, IpvsOp, IpvsService, IpvsState, ServiceKey, ServiceSpec } from '../model/ipvs.js';
+import type { DestKey, DestSpec, IpvsDest, IpvsOp, IpvsService, IpvsState, ServiceKey, ServiceSpec, SyncDaemon, SyncState } from '../model/ipvs.js';
+import { SYNC_DEFAULTS } from '../model/ipvs.js';
 import { destKey, serviceKey } from '../model/keys.js';
-import { normalizeDestKey, normalizeDestSpec, normalizeServiceKey, normalizeServiceSpec, SVC_F_HASHED, SVC_F_PERSISTENT, wireServiceFlags } from './normalize.js';
+import {
+  isMulticast, kernelSyncMaxlen, normalizeDestKey, normalizeDestSpec, normalizeServiceKey, normalizeServiceSpec, normalizeSyncDaemon, SVC_F_HASHED,
+  SVC_F_PERSISTENT, syncGroupAf, wireServiceFlags,
+} from './normalize.js';
 import { IpvsError } from './types.js';
 import type { Ipvs, IpvsErrno, IpvsInfo, IpvsOpResult } from './types.js';
 
@@ -20,16 +25,29 @@ export interface FakeCounters {
   readonly persistConns?: number;
 }
 
+/** A sync daemon call the fake saw. */
+export type FakeDaemonCall =
+  | { readonly op: 'listDaemons' }
+  | { readonly op: 'startDaemon'; readonly daemon: SyncDaemon }
+  | { readonly op: 'stopDaemon'; readonly state: SyncState };
+
 /** One call the fake saw, with its outcome. */
 export interface FakeCall {
-  readonly op: IpvsOp | { readonly op: 'snapshot' };
+  readonly op: IpvsOp | { readonly op: 'snapshot' } | FakeDaemonCall;
   readonly error?: IpvsErrno;
+}
+
+/** A network interface of the fake's network namespace (for sync daemons). */
+export interface FakeInterface {
+  readonly name: string;
+  /** Default 1500. */
+  readonly mtu?: number;
 }
 
 /** A scripted failure: the next matching op fails with this errno instead of running. */
 export interface FakeFault {
   readonly errno: IpvsErrno;
-  readonly op?: IpvsOp['op'] | 'snapshot';
+  readonly op?: FakeCall['op']['op'];
   /** How many times it fires (default 1). */
   readonly times?: number;
 }
@@ -42,6 +60,17 @@ export interface FakeIpvsOptions {
   readonly unavailable?: boolean;
   /** Called with every call as it happens (recording for benchmarks: LDIRD_FAKE_RECORD). */
   readonly onCall?: (call: FakeCall) => void;
+  /**
+   * Interfaces sync daemons may use, besides `lo` (mtu 65536), which every namespace has; any other
+   * name is ENODEV, as on a kernel (the kernel test creates a dummy interface for the same purpose).
+   */
+  readonly interfaces?: readonly (string | FakeInterface)[];
+}
+
+const TABLE_OPS: ReadonlySet<string> = new Set<IpvsOp['op']>(['addService', 'editService', 'deleteService', 'addDest', 'editDest', 'deleteDest']);
+
+function isTableOp(op: FakeCall['op']): op is IpvsOp {
+  return TABLE_OPS.has(op.op);
 }
 
 interface FakeDest {
@@ -88,6 +117,22 @@ function checkDestAddress(d: DestKey): void {
   if (allZero || b0 === 0xff || v4mapped || (b0 === 0xfe && (b1 & 0xc0) === 0x80)) fail('EINVAL', `destination ${d.addr} is not unicast`);
 }
 
+/** A call as the ipvsadm command line that would do the same ("-S -n", "-L --daemon", "-a -t …"). */
+export function formatFakeCall(op: FakeCall['op']): string {
+  switch (op.op) {
+    case 'snapshot':
+      return '-S -n';
+    case 'listDaemons':
+      return '-L --daemon';
+    case 'startDaemon':
+      return startDaemonArgs(op.daemon).join(' ');
+    case 'stopDaemon':
+      return stopDaemonArgs(op.state).join(' ');
+    default:
+      return formatOp(op);
+  }
+}
+
 /** The kernel-faithful in-memory IPVS used by every test above this layer. */
 export class FakeIpvs implements Ipvs {
   readonly name = 'fake';
@@ -100,9 +145,12 @@ export class FakeIpvs implements Ipvs {
   private readonly unavailable: boolean;
   private closed = false;
   private readonly onCall: ((call: FakeCall) => void) | undefined;
+  private readonly interfaces = new Map<string, number>([['lo', 65536]]);
+  private readonly daemons = new Map<SyncState, Required<SyncDaemon>>();
 
   constructor(opts: FakeIpvsOptions = {}) {
     this.onCall = opts.onCall;
+    for (const i of opts.interfaces ?? []) this.addInterface(typeof i === 'string' ? { name: i } : i);
     this.schedulers = new Set(opts.schedulers ?? KERNEL_SCHEDULERS);
     this.pes = new Set(opts.pes ?? KERNEL_PES);
     this.unavailable = opts.unavailable ?? false;
@@ -115,14 +163,29 @@ export class FakeIpvs implements Ipvs {
     return f;
   }
 
-  /** Number of write operations attempted (successful or not). */
+  /** Number of table write operations attempted (successful or not). */
   get opCount(): number {
-    return this.calls.filter((c) => c.op.op !== 'snapshot').length;
+    return this.calls.filter((c) => isTableOp(c.op)).length;
   }
 
-  /** The write operations attempted, in order. */
+  /** The table write operations attempted, in order. */
   get ops(): IpvsOp[] {
-    return this.calls.flatMap((c) => (c.op.op === 'snapshot' ? [] : [c.op]));
+    return this.calls.flatMap((c) => (isTableOp(c.op) ? [c.op] : []));
+  }
+
+  /** The sync daemon calls (start, stop, list), in order. */
+  get daemonCalls(): FakeCall[] {
+    return this.calls.filter((c) => c.op.op === 'listDaemons' || c.op.op === 'startDaemon' || c.op.op === 'stopDaemon');
+  }
+
+  /** Makes an interface exist (as `ip link add` would). */
+  addInterface(iface: FakeInterface): void {
+    this.interfaces.set(iface.name, iface.mtu ?? 1500);
+  }
+
+  /** Makes an interface disappear (a running daemon keeps its sockets, as in the kernel). */
+  removeInterface(name: string): void {
+    this.interfaces.delete(name);
   }
 
   /** Forgets recorded calls (state is kept). */
@@ -226,8 +289,59 @@ export class FakeIpvs implements Ipvs {
     return results;
   }
 
+  async listDaemons(): Promise<SyncDaemon[]> {
+    let out: SyncDaemon[] = [];
+    this.record({ op: 'listDaemons' }, () => {
+      out = (['master', 'backup'] as const).flatMap((s) => {
+        const d = this.daemons.get(s);
+        return d ? [{ ...d }] : [];
+      });
+    });
+    return out;
+  }
+
+  async startDaemon(daemon: SyncDaemon): Promise<void> {
+    this.record({ op: 'startDaemon', daemon }, () => this.doStartDaemon(daemon));
+  }
+
+  async stopDaemon(state: SyncState): Promise<void> {
+    this.record({ op: 'stopDaemon', state }, () => {
+      if (state !== 'master' && state !== 'backup') fail('EINVAL', `sync daemon state ${String(state)}`);
+      if (!this.daemons.delete(state)) fail('ESRCH', `no ${state} sync daemon is running`);
+    });
+  }
+
   async close(): Promise<void> {
     this.closed = true;
+  }
+
+  // ip_vs_genl_new_daemon, then start_sync_thread, in the kernel's order of checks.
+  private doStartDaemon(daemon: SyncDaemon): void {
+    const d = normalizeSyncDaemon(daemon);
+    if (d.state === undefined || d.iface === undefined || d.syncid === undefined) fail('EINVAL', 'sync daemon needs state, interface and syncid');
+    if (d.group !== undefined && !isMulticast(d.group)) fail('EINVAL', `sync group ${d.group} is not multicast`);
+    if (this.mixedFamilyDests() > 0) fail('EINVAL', 'connection sync is not possible while a service has destinations of another family');
+    const mtu = this.interfaces.get(d.iface);
+    if (mtu === undefined) fail('ENODEV', `unknown mcast interface: ${d.iface}`);
+    if (d.state !== 'master' && d.state !== 'backup') fail('EINVAL', `sync daemon state ${String(d.state)}`);
+    if (this.daemons.has(d.state)) fail('EEXIST', `a ${d.state} sync daemon is already running`);
+    const af = syncGroupAf(d);
+    this.daemons.set(d.state, {
+      state: d.state,
+      iface: d.iface,
+      syncid: d.syncid,
+      maxlen: kernelSyncMaxlen(d.state, d.maxlen, af, mtu),
+      group: d.group ?? SYNC_DEFAULTS.group,
+      port: d.port || SYNC_DEFAULTS.port,
+      ttl: d.ttl || SYNC_DEFAULTS.ttl,
+    });
+  }
+
+  // netns_ipvs.mixed_address_family_dests: destinations whose family is not their service's.
+  private mixedFamilyDests(): number {
+    let n = 0;
+    for (const s of this.services.values()) for (const d of s.dests.values()) if (d.spec.af !== s.key.af) n++;
+    return n;
   }
 
   private record(op: FakeCall['op'], fn: () => void): void {
@@ -295,8 +409,9 @@ export class FakeIpvs implements Ipvs {
     s.pe = svc.pe ?? '';
   }
 
-  // ip_vs_genl_set_cmd: mixed families only for tunnels; ip_vs_add/edit_dest: weight, thresholds.
+  // ip_vs_genl_set_cmd: mixed families only for tunnels and without a sync daemon; ip_vs_add/edit_dest: weight, thresholds.
   private checkDestAttrs(s: FakeService, d: DestSpec): void {
+    if (d.af !== s.key.af && this.daemons.size > 0) fail('EINVAL', `${d.af} destination in ${s.key.af} service while a sync daemon runs`);
     if (d.af !== s.key.af && d.fwd !== 'tunnel') fail('EINVAL', `${d.af} destination in ${s.key.af} service needs tunnel forwarding`);
     if (d.weight < 0 || d.weight > 0x7fffffff) fail('ERANGE', `weight ${d.weight}`);
     if (d.lThresh > d.uThresh) fail('ERANGE', `lower threshold ${d.lThresh} above upper ${d.uThresh}`);

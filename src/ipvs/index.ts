@@ -9,13 +9,13 @@ import type { Ipvs } from './types.js';
 
 export { IpvsError, isAlreadyExists, isNotFound } from './types.js';
 export type { Ipvs, IpvsErrno, IpvsInfo, IpvsOpResult } from './types.js';
-export { FakeIpvs, KERNEL_SCHEDULERS, KERNEL_PES, runOp } from './fake.js';
-export type { FakeCall, FakeCounters, FakeFault, FakeIpvsOptions } from './fake.js';
+export { FakeIpvs, KERNEL_SCHEDULERS, KERNEL_PES, formatFakeCall, runOp } from './fake.js';
+export type { FakeCall, FakeCounters, FakeDaemonCall, FakeFault, FakeInterface, FakeIpvsOptions } from './fake.js';
 export { NetlinkIpvs } from './netlink/index.js';
 export type { NetlinkIpvsOptions, NetlinkTransport } from './netlink/index.js';
 export { IpvsadmIpvs } from './ipvsadm.js';
 export type { IpvsadmIpvsOptions } from './ipvsadm.js';
-export { formatOp } from '../../parsers/ipvsadm/index.js';
+export { formatOp } from './ipvsadm.js';
 export { normalizeDestSpec, normalizeServiceSpec } from './normalize.js';
 
 /** Which backend createIpvs() builds; 'auto' = netlink if probe() works, else ipvsadm. */

@@ -1,13 +1,16 @@
 // IpvsadmIpvs: the Ipvs interface through the ipvsadm binary (execFile, never a shell). State comes
 // from `-S -n` plus `-L -n --exact --thresholds`; apply() batches through `ipvsadm -R`.
 import { execFile } from 'node:child_process';
-import { formatSave, opArgs, parseSave, parseThresholdList } from '../../parsers/ipvsadm/index.js';
-import type { DestKey, DestSpec, IpvsOp, IpvsService, IpvsState, ServiceKey, ServiceSpec } from '../model/ipvs.js';
+import { formatSave, opArgs, parseDaemonList, parseSave, parseThresholdList, startDaemonArgs, stopDaemonArgs } from '../../parsers/ipvsadm/index.js';
+import type { DestKey, DestSpec, IpvsOp, IpvsService, IpvsState, ServiceKey, ServiceSpec, SyncDaemon, SyncState } from '../model/ipvs.js';
 import { destKey, hostPort, serviceKey } from '../model/keys.js';
 import { FakeIpvs } from './fake.js';
-import { normalizeDestKey, normalizeDestSpec, normalizeServiceKey, normalizeServiceSpec } from './normalize.js';
+import { normalizeDestKey, normalizeDestSpec, normalizeServiceKey, normalizeServiceSpec, normalizeSyncDaemon } from './normalize.js';
 import { IpvsError } from './types.js';
 import type { Ipvs, IpvsErrno, IpvsInfo, IpvsOpResult } from './types.js';
+
+/** An op as the ipvsadm command line that performs it (for logs). */
+export { formatOp } from '../../parsers/ipvsadm/index.js';
 
 /** Options for IpvsadmIpvs. */
 export interface IpvsadmIpvsOptions {
@@ -60,6 +63,15 @@ const MESSAGES: readonly { readonly text: string; readonly errno: IpvsErrno; rea
   { text: 'illegal l_threshold specified', errno: 'EINVAL', ops: ['addDest', 'editDest'] },
   { text: 'illegal ipv6 netmask specified', errno: 'EINVAL', ops: ['addService', 'editService'] },
   { text: 'Different address family is allowed only for tunneling servers', errno: 'EINVAL', ops: ['addDest', 'editDest'] },
+  // Sync daemon commands (never in an -R batch, hence no table ops).
+  { text: 'Daemon has already run', errno: 'EEXIST', ops: [] },
+  { text: 'No daemon is running', errno: 'ESRCH', ops: [] },
+  { text: 'No such device', errno: 'ENODEV', ops: [] },
+  { text: 'mcast-group', errno: 'EINVAL', ops: [] },
+  { text: 'illegal syncid specified', errno: 'EINVAL', ops: [] },
+  { text: 'illegal mcast-port specified', errno: 'EINVAL', ops: [] },
+  { text: 'illegal mcast-ttl specified', errno: 'EINVAL', ops: [] },
+  { text: 'illegal sync-maxlen specified', errno: 'EINVAL', ops: [] },
 ];
 
 /** Maps one line of ipvsadm's stderr to an errno; undefined when it is not an error we know. */
@@ -177,6 +189,25 @@ export class IpvsadmIpvs implements Ipvs {
     return results.map((r) => r ?? { ok: true });
   }
 
+  async listDaemons(): Promise<SyncDaemon[]> {
+    const r = await this.run(['-L', '--daemon']);
+    if (r.code !== 0) throw this.listError('-L --daemon', r);
+    const daemons = parseDaemonList(r.stdout);
+    if (!daemons) throw new IpvsError('EPROTO', `cannot parse ipvsadm -L --daemon output: ${firstLine(r.stdout)}`, { code: 'IPVS_PROTOCOL' });
+    return daemons;
+  }
+
+  /** ipvsadm fills in eth0 and syncid 255 where the kernel would refuse: those are refused here, as the kernel does. */
+  async startDaemon(daemon: SyncDaemon): Promise<void> {
+    const d = normalizeSyncDaemon(daemon);
+    if (d.state === undefined || d.iface === undefined || d.syncid === undefined) throw new IpvsError('EINVAL', 'sync daemon needs state, interface and syncid');
+    await this.command(startDaemonArgs(d));
+  }
+
+  async stopDaemon(state: SyncState): Promise<void> {
+    await this.command(stopDaemonArgs(state));
+  }
+
   async close(): Promise<void> {
     // Nothing is held open between invocations.
   }
@@ -220,7 +251,10 @@ export class IpvsadmIpvs implements Ipvs {
   }
 
   private async one(op: IpvsOp): Promise<void> {
-    const args = this.args(op);
+    await this.command(this.args(op));
+  }
+
+  private async command(args: readonly string[]): Promise<void> {
     const r = await this.run(args);
     if (r.code === 0) return;
     const line = firstLine(r.stderr) || firstLine(r.stdout);

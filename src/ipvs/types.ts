@@ -1,6 +1,6 @@
 // The one interface to IPVS (netlink, ipvsadm and fake implement it) and its typed error.
 import { LdirdError } from '../errors.js';
-import type { DestKey, DestSpec, IpvsOp, IpvsState, ServiceKey, ServiceSpec } from '../model/ipvs.js';
+import type { DestKey, DestSpec, IpvsOp, IpvsState, ServiceKey, ServiceSpec, SyncDaemon, SyncState } from '../model/ipvs.js';
 
 /** What probe() learned about the kernel's IPVS. */
 export interface IpvsInfo {
@@ -29,6 +29,12 @@ export interface Ipvs {
   deleteDest(svc: ServiceKey, dest: DestKey): Promise<void>;
   /** Runs ops in order, continuing after a failure; one result per op (backends may batch). */
   apply(ops: readonly IpvsOp[]): Promise<IpvsOpResult[]>;
+  /** The running connection-sync daemons as the kernel reports them: master first, then backup. */
+  listDaemons(): Promise<SyncDaemon[]>;
+  /** Starts a sync daemon (EEXIST if one of that state runs, ENODEV for an unknown interface). */
+  startDaemon(daemon: SyncDaemon): Promise<void>;
+  /** Stops the sync daemon of a state (ESRCH if none runs). */
+  stopDaemon(state: SyncState): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -48,6 +54,7 @@ export type IpvsErrno =
   | 'ETIMEDOUT'
   | 'EINTR'
   | 'EPROTO'
+  | 'ENODEV'
   | string;
 
 /** A kernel (or kernel-equivalent) failure, with the errno name as its stable identity. */

@@ -1,8 +1,14 @@
 // The typed, frozen Config model: what ldirectord.cf says, with upstream's defaults and derived values applied.
 import type { Af } from './ipvs.js';
-import type { ServiceName } from '../checks/types.js';
 
-export type { Af, ServiceName };
+export type { Af };
+
+/** ldirectord's negotiate service names (spec §3.3). */
+export const SERVICE_NAMES = [
+  'dns', 'ftp', 'http', 'https', 'http_proxy', 'imap', 'imaps', 'ldap', 'ldaps', 'mysql', 'nntp', 'none',
+  'oracle', 'pgsql', 'pop', 'pops', 'radius', 'simpletcp', 'sip', 'smtp', 'submission',
+] as const;
+export type ServiceName = (typeof SERVICE_NAMES)[number];
 
 /** Where a node came from: config file path and 1-based line number. */
 export interface Position {
@@ -52,8 +58,6 @@ export interface RealServer {
   readonly effectiveRequest: string;
   /** Effective receive for checks: own receive, else the virtual's. */
   readonly effectiveReceive: string;
-  /** Port the checks use (upstream's ld_checkport): checkport=, else this port if > 0, else the service's port. */
-  readonly checkPort?: number;
   /** Host text as written (before resolution), for messages. */
   readonly host: string;
 }
@@ -173,6 +177,31 @@ export interface VirtualService {
   readonly lines?: Readonly<Record<string, number>>;
 }
 
+/** syncdaemon= values that run a daemon: `both` runs a master and a backup on this director. */
+export type SyncDaemonMode = 'master' | 'backup' | 'both';
+
+/**
+ * Connection sync managed by ldirectord-ng (extension directives syncdaemon=, syncinterface=,
+ * syncid=, syncmaxlen=, syncgroup=, syncport=, syncttl=). Optional values left unset get the
+ * kernel's defaults (maxlen from the MTU, group 224.0.0.81, port 8848, ttl 1).
+ */
+export interface SyncConfig {
+  /** Where syncdaemon= is. */
+  readonly pos: Position;
+  readonly mode: SyncDaemonMode;
+  /** syncinterface= (required). */
+  readonly iface: string;
+  /** Where syncinterface= is (the place to fix when the kernel does not know the interface). */
+  readonly ifacePos: Position;
+  /** syncid= 0..255 (default 0). */
+  readonly syncid: number;
+  readonly maxlen?: number;
+  /** IPv4 or IPv6 multicast group, canonical text. */
+  readonly group?: string;
+  readonly port?: number;
+  readonly ttl?: number;
+}
+
 /** Global (outer-context) directives with upstream's defaults. */
 export interface GlobalConfig {
   /** checktimeout= ; undefined = unset (see VirtualService.checkTimeout). */
@@ -221,6 +250,8 @@ export interface GlobalConfig {
   readonly smtp?: string;
   /** maintenancedir= (quotes kept). */
   readonly maintenanceDir?: string;
+  /** Connection sync (extension); undefined = syncdaemon=no, the kernel's sync daemons left alone. */
+  readonly sync?: SyncConfig;
   /** Line of the last occurrence of each global directive written (directive name -> line). */
   readonly lines?: Readonly<Record<string, number>>;
 }

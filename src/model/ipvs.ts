@@ -92,3 +92,30 @@ export type IpvsOp =
   | { readonly op: 'addDest'; readonly svc: ServiceKey; readonly dest: DestSpec }
   | { readonly op: 'editDest'; readonly svc: ServiceKey; readonly dest: DestSpec }
   | { readonly op: 'deleteDest'; readonly svc: ServiceKey; readonly dest: DestKey };
+
+/** Which connection-sync daemon: the sender (master) or the receiver (backup). */
+export type SyncState = 'master' | 'backup';
+
+/**
+ * A connection-sync daemon (IPVS_CMD_NEW_DAEMON / GET_DAEMON): what to start, or what the kernel
+ * reports. Optional values left out of a start request get the kernel's defaults (SYNC_DEFAULTS;
+ * maxlen from the interface MTU); a 6.1 kernel reports every value.
+ */
+export interface SyncDaemon {
+  readonly state: SyncState;
+  /** Multicast interface (at most 15 characters). */
+  readonly iface: string;
+  /** Sync id; the sync messages carry it in one byte (ipvsadm takes 0..255). */
+  readonly syncid: number;
+  /** Largest sync message (payload) in bytes. */
+  readonly maxlen?: number;
+  /** Multicast group, IPv4 or IPv6, canonical text. */
+  readonly group?: string;
+  /** UDP port of the group. */
+  readonly port?: number;
+  /** Multicast TTL / hop limit. */
+  readonly ttl?: number;
+}
+
+/** The kernel's defaults for a sync daemon (ip_vs_sync.c: IP_VS_SYNC_GROUP, IP_VS_SYNC_PORT, TTL 1). */
+export const SYNC_DEFAULTS = { group: '224.0.0.81', port: 8848, ttl: 1 } as const;

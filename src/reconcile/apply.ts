@@ -2,7 +2,7 @@
 import type { Ipvs } from '../ipvs/types.js';
 import { isAlreadyExists, isNotFound } from '../ipvs/types.js';
 import type { Logger } from '../log/types.js';
-import { eventMessage, formatOperation } from './operations.js';
+import { eventMessage, formatOperation } from './messages.js';
 import type { PlannedOp, ReconcileEvent } from './operations.js';
 
 /** What one apply() did. */

@@ -1,6 +1,6 @@
 // Pure computation of the IPVS state we want: targets (from the config) + health (+ what is there now).
 import type { Af, DestSpec, ForwardMethod, IpvsService, IpvsState, ServiceSpec } from '../model/ipvs.js';
-import { destKey, hostPort, serviceKey } from '../model/keys.js';
+import { destKey, hostPort, kernelPort, serviceKey } from '../model/keys.js';
 
 /** One configured real server of a virtual, as the reconciler needs it. */
 export interface RealTarget {
@@ -79,16 +79,6 @@ export interface DesiredState {
 }
 
 /**
- * IPVS keeps the virtual's port for gate/ipip reals of address services (ipvsadm rewrites it), so
- * the wanted destination uses that port; comparing with the configured port made upstream purge and
- * re-add such reals (spec §7.2 item 17).
- */
-function kernelPort(svc: ServiceSpec, fwd: ForwardMethod, port: number): number {
-  if (svc.key.kind === 'addr' && fwd !== 'masq') return svc.key.port;
-  return port;
-}
-
-/**
  * Desired state: every configured virtual with its up reals at their weight, down reals quiesced
  * (weight 0) or absent, and the fallback only while no real is up. A real not checked yet keeps
  * what IPVS has (no flap when starting over an existing table; spec §7.2 items 15–17): present with
@@ -112,7 +102,7 @@ export function desiredState(
       const spec: DestSpec = {
         af: r.af,
         addr: r.addr,
-        port: kernelPort(v.svc, r.fwd, r.port),
+        port: kernelPort(v.svc.key, r.fwd, r.port),
         fwd: r.fwd,
         weight: r.weight,
         uThresh: r.uThresh,
@@ -147,7 +137,7 @@ export function desiredState(
       const spec: DestSpec = {
         af: f.af,
         addr: f.addr,
-        port: kernelPort(v.svc, f.fwd, f.port),
+        port: kernelPort(v.svc.key, f.fwd, f.port),
         fwd: f.fwd,
         weight: 1,
         uThresh: 0,

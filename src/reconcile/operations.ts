@@ -1,6 +1,5 @@
-// Planned operations (an IpvsOp plus why it is done) and their ipvsadm-style and log-line renderings.
-import { formatOp, serviceKeyArgs } from '../../parsers/ipvsadm/index.js';
-import type { IpvsOp, ServiceKey } from '../model/ipvs.js';
+// Planned operations: an IpvsOp plus the event that says why it is done (messages.ts renders both).
+import type { IpvsOp } from '../model/ipvs.js';
 
 /** Why an operation is done; decides the upstream log line it produces (spec §5.2). */
 export type ReconcileEvent =
@@ -16,49 +15,4 @@ export type ReconcileEvent =
 export interface PlannedOp {
   readonly op: IpvsOp;
   readonly event: ReconcileEvent;
-}
-
-/** The upstream log line for an event, verbatim (spec §5.2). */
-export function eventMessage(e: ReconcileEvent): string {
-  const mapped = 'mappedFrom' in e && e.mappedFrom !== undefined ? `mapped from ${e.mappedFrom} ` : '';
-  switch (e.kind) {
-    case 'addVirtual':
-      return `Added virtual server: ${e.v}`;
-    case 'changeVirtual':
-      return `Changed virtual server: ${e.v}`;
-    case 'purgeVirtual':
-      return `Purged virtual server (start): ${e.v}`;
-    case 'purgeVirtualStop':
-      return `Purged virtual server (stop): ${e.v}`;
-    case 'addReal':
-      return `Added real server: ${e.rs} (${e.v}) (Weight set to ${e.weight})`;
-    case 'restoreReal':
-      return `Restored real server: ${e.rs} (${e.v}) (Weight set to ${e.weight})`;
-    case 'quiesceReal':
-      return `Quiescent real server: ${e.rs} ${mapped}(${e.v}) (Weight set to 0)`;
-    case 'readdQuiescent':
-      return `Readd Quiescent real server: ${e.rs} ${mapped}(${e.v}) (Weight set to 0)`;
-    case 'deleteReal':
-      return `Deleted real server: ${e.rs} ${mapped}(${e.v})`;
-    case 'addFallback':
-      return `Added fallback server: ${e.rs} (${e.v}) (Weight set to 1)`;
-    case 'restoreFallback':
-      return `Restored fallback server: ${e.rs} (${e.v}) (Weight set to 1)`;
-    case 'deleteFallback':
-      return `Deleted fallback server: ${e.rs} ${mapped}(${e.v})`;
-    case 'purgeReal':
-      return `Purged real server (start): ${e.rs} (${e.v})`;
-    case 'purgeRealStop':
-      return `Purged real server (stop): ${e.rs} (${e.v})`;
-  }
-}
-
-/** ipvsadm's service designation: "-t 10.0.0.1:80", "-u [::1]:53", "-f 5", "-f 5 -6". */
-export function formatServiceKey(k: ServiceKey): string {
-  return serviceKeyArgs(k).join(' ');
-}
-
-/** Renders an operation as ipvsadm arguments ("-a -t 10.0.0.1:80 -r 10.0.0.2:80 -g -w 1"); one renderer, shared with the IPVS layer. */
-export function formatOperation(op: IpvsOp): string {
-  return formatOp(op);
 }

@@ -3,7 +3,7 @@ import type { Clock } from '../clock.js';
 import type { Ipvs } from '../ipvs/types.js';
 import type { Logger } from '../log/types.js';
 import type { IpvsOp, ServiceKey } from '../model/ipvs.js';
-import { destKey, hostPort, serviceKey } from '../model/keys.js';
+import { destKey, hostPort, kernelPort, serviceKey } from '../model/keys.js';
 import { apply } from './apply.js';
 import type { ApplyReport } from './apply.js';
 import { desiredState } from './desired.js';
@@ -12,6 +12,8 @@ import type { PlannedOp, ReconcileEvent } from './operations.js';
 import { plan } from './plan.js';
 import type { RetiredService } from './plan.js';
 import { Runner } from './runner.js';
+import { SyncDaemons } from './sync.js';
+import type { SyncTarget } from './sync-plan.js';
 
 /** What the reconciler needs from the outside world. */
 export interface ReconcilerDeps {
@@ -42,9 +44,11 @@ export class Reconciler {
   private retired = new Map<string, RetiredService>();
   private fallbackState = new Map<string, boolean>();
   private readonly runner: Runner;
+  private readonly sync: SyncDaemons;
   private lastReport: ApplyReport = { applied: 0, failed: 0, events: [] };
 
   constructor(private readonly deps: ReconcilerDeps) {
+    this.sync = new SyncDaemons(deps.ipvs, deps.logger);
     this.runner = new Runner({
       clock: deps.clock,
       minIntervalMs: deps.minIntervalMs ?? 100,
@@ -67,6 +71,17 @@ export class Reconciler {
     for (const k of next) this.retired.delete(k);
     this.targets = targets;
     this.runner.request();
+  }
+
+  /** Replaces the configured sync daemons (syncdaemon=; start, reload). */
+  setSyncTargets(targets: readonly SyncTarget[]): void {
+    this.sync.setTargets(targets);
+    this.runner.request();
+  }
+
+  /** The sync daemons this instance started or took over. */
+  get syncDaemons(): SyncDaemons {
+    return this.sync;
   }
 
   /** The owned targets. */
@@ -111,6 +126,8 @@ export class Reconciler {
     if (this.lastReport.events.length) this.deps.onEvents?.(this.lastReport.events);
     if (this.lastReport.failed === 0) for (const op of ops) if (op.op.op === 'deleteService') this.retired.delete(serviceKey(op.op.key));
     await this.runFallbackCommands(desired.services.map((s, i) => ({ t: this.targets[i], active: s.fallbackActive })));
+    // After the table, so a refusal is explained by the table the kernel has; it never fails the pass.
+    await this.sync.pass();
     return this.lastReport;
   }
 
@@ -129,6 +146,11 @@ export class Reconciler {
     await this.runner.stop();
   }
 
+  /** cleanstop=yes at stop: stops the sync daemons this instance started (others are left). */
+  async stopSync(): Promise<void> {
+    await this.sync.stopOwned();
+  }
+
   /**
    * cleanstop: for every owned virtual with cleanStop, delete its serving reals (logged as upstream's
    * "Purged real server (stop)") and then the virtual itself; others are left as they are.
@@ -141,7 +163,7 @@ export class Reconciler {
       if (t.cleanStop === false) continue;
       const obs = byKey.get(serviceKey(t.svc.key));
       if (!obs) continue;
-      const configured = new Map(t.reals.map((r) => [destKey({ af: r.af, addr: r.addr, port: t.svc.key.kind === 'addr' && r.fwd !== 'masq' ? t.svc.key.port : r.port }), r]));
+      const configured = new Map(t.reals.map((r) => [destKey({ af: r.af, addr: r.addr, port: kernelPort(t.svc.key, r.fwd, r.port) }), r]));
       for (const d of obs.dests) {
         const r = configured.get(destKey(d));
         if (!r || d.weight === 0) continue;

@@ -1,23 +1,11 @@
 // Turns the parsed Config into the reconciler's targets (kernel-shaped service specs and reals).
 import type { Config, Fallback, Forward, VirtualService } from '../model/config.js';
-import type { ForwardMethod, ServiceKey, ServiceSpec } from '../model/ipvs.js';
+import type { ForwardMethod, ServiceSpec } from '../model/ipvs.js';
 import { SVC_FLAG } from '../model/ipvs.js';
-import { hostPort } from '../model/keys.js';
+import { realKey, serviceKeyOf } from '../model/keys.js';
 import type { FallbackTarget, RealTarget, VirtualTarget } from './desired.js';
 
 const FWD: Record<Forward, ForwardMethod> = { gate: 'route', masq: 'masq', ipip: 'tunnel' };
-
-/** The health identity of a real inside its virtual: "<addr>:<port>" ("[v6]:port"). */
-export function realHealthId(addr: string, port: number): string {
-  return hostPort(addr, port);
-}
-
-/** The kernel key of a configured virtual service. */
-export function serviceKeyOf(v: VirtualService): ServiceKey {
-  const k = v.key;
-  if (k.kind === 'fwmark') return { kind: 'fwmark', af: k.af, fwmark: k.fwmark };
-  return { kind: 'addr', af: k.af, protocol: k.protocol, addr: k.address, port: k.port };
-}
 
 /** "255.255.255.0" → 24; "64" → 64; invalid → the full length. */
 export function netmaskPrefix(netmask: string | undefined, af: 'inet' | 'inet6'): number {
@@ -66,7 +54,7 @@ function fallbackOf(v: VirtualService, f: Fallback | undefined): FallbackTarget 
 export function targetsFromConfig(config: Config): VirtualTarget[] {
   return config.virtuals.map((v) => {
     const reals: RealTarget[] = v.reals.map((r) => ({
-      id: realHealthId(r.address, r.port),
+      id: realKey(r),
       af: r.af,
       addr: r.address,
       port: r.port,

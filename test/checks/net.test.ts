@@ -1,6 +1,9 @@
 // The shared dialogue helpers: line reading across split packets, numeric replies, Perl-style matching, reason text.
 import net from 'node:net';
-import { CheckFailure, compileReceive, describeError, dial, hostPort, perlMatch, quote, readCodedReply } from '../../src/checks/net.js';
+import { CheckFailure, compileReceive, describeError, perlMatch, quote } from '../../src/checks/result.js';
+import { dial } from '../../src/checks/tcp.js';
+import { readCodedReply } from '../../src/checks/coded-reply.js';
+import { hostPort } from '../../src/model/keys.js';
 import { never } from '../support/spec.js';
 
 /** A peer that writes `parts` with small pauses, so the reader sees them in separate packets. */

@@ -2,4 +2,4 @@
 import { FakeIpvs } from '../../src/ipvs/index.js';
 import { runIpvsContract } from './ipvs.contract.js';
 
-runIpvsContract('fake', async () => new FakeIpvs());
+runIpvsContract('fake', async () => new FakeIpvs({ interfaces: ['ldsync0'] }), { syncInterface: 'ldsync0' });

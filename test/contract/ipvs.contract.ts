@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { formatSave } from '../../parsers/ipvsadm/index.js';
-import type { DestSpec, IpvsOp, ServiceKey, ServiceSpec } from '../../src/model/ipvs.js';
+import type { DestSpec, IpvsOp, ServiceKey, ServiceSpec, SyncDaemon } from '../../src/model/ipvs.js';
 import { SVC_FLAG } from '../../src/model/ipvs.js';
 import { IpvsError } from '../../src/ipvs/index.js';
 import type { Ipvs } from '../../src/ipvs/index.js';
@@ -19,6 +19,11 @@ export interface ContractHooks {
   readonly rawSave?: () => Promise<string>;
   /** Per-test timeout in ms (the emulated guest is slow). */
   readonly timeoutMs?: number;
+  /**
+   * An up interface with MTU 1500 the sync daemon cases may use (makeIpvs must also leave no sync
+   * daemon running); without it those cases are skipped.
+   */
+  readonly syncInterface?: string;
 }
 
 const tcp = (addr: string, port: number): ServiceKey => ({ kind: 'addr', af: addr.includes(':') ? 'inet6' : 'inet', protocol: 'tcp', addr, port });
@@ -233,6 +238,80 @@ export function runIpvsContract(name: string, makeIpvs: () => Promise<Ipvs>, hoo
       const snap = await ipvs.snapshot();
       expect(formatSave(snap)).toBe('-A -t 10.0.0.1:80 -s rr\n-a -t 10.0.0.1:80 -r 10.0.1.1:80 -g -w 7\n-A -u 10.0.0.3:53 -s rr\n');
     }, t);
+
+    describe('sync daemons', () => {
+      const run = hooks.syncInterface !== undefined ? it : it.skip;
+      const runEach = hooks.syncInterface !== undefined ? it.each : it.skip.each;
+      const iface = hooks.syncInterface ?? 'none';
+      const master = (more: Partial<SyncDaemon> = {}): SyncDaemon => ({ state: 'master', iface, syncid: 7, ...more });
+      const backup = (more: Partial<SyncDaemon> = {}): SyncDaemon => ({ state: 'backup', iface, syncid: 7, ...more });
+      // Requests the typed API cannot express, to see the kernel refuse them.
+      const without = (d: SyncDaemon, field: 'state' | 'iface' | 'syncid'): SyncDaemon => {
+        const copy: Record<string, unknown> = { ...d };
+        delete copy[field];
+        return copy as unknown as SyncDaemon;
+      };
+      const mixed = async (x: Ipvs): Promise<void> => {
+        await x.addService(svc(tcp('10.0.0.1', 80), 'rr'));
+        await x.addDest(tcp('10.0.0.1', 80), dest('2001:db8::2', 80, { fwd: 'tunnel' }));
+      };
+
+      run('lists none at first', async () => {
+        expect(await ipvs.listDaemons()).toEqual([]);
+      }, t);
+
+      run('starts a master with the kernel defaults and lists every value', async () => {
+        await ipvs.startDaemon(master());
+        expect(await ipvs.listDaemons()).toEqual([{ state: 'master', iface, syncid: 7, maxlen: 1472, group: '224.0.0.81', port: 8848, ttl: 1 }]);
+      }, t);
+
+      run('runs a master and a backup together, listed master first, with the values given', async () => {
+        await ipvs.startDaemon(backup({ syncid: 9, maxlen: 1400, group: '239.1.2.3', port: 9000, ttl: 3 }));
+        await ipvs.startDaemon(master({ syncid: 9, group: '239.1.2.3', port: 9000 }));
+        expect(await ipvs.listDaemons()).toEqual([
+          { state: 'master', iface, syncid: 9, maxlen: 1472, group: '239.1.2.3', port: 9000, ttl: 1 },
+          { state: 'backup', iface, syncid: 9, maxlen: 1400, group: '239.1.2.3', port: 9000, ttl: 3 },
+        ]);
+      }, t);
+
+      run('takes an IPv6 group (headers of 48 bytes off the default length)', async () => {
+        await ipvs.startDaemon(backup({ group: 'ff02::1:7' }));
+        expect(await ipvs.listDaemons()).toEqual([{ state: 'backup', iface, syncid: 7, maxlen: 1452, group: 'ff02::1:7', port: 8848, ttl: 1 }]);
+      }, t);
+
+      run('raises a backup maxlen below 1024 to 1024, keeps a master one', async () => {
+        await ipvs.startDaemon(backup({ maxlen: 600 }));
+        await ipvs.startDaemon(master({ maxlen: 600 }));
+        expect((await ipvs.listDaemons()).map((d) => [d.state, d.maxlen])).toEqual([['master', 600], ['backup', 1024]]);
+      }, t);
+
+      run('stops one daemon and leaves the other', async () => {
+        await ipvs.startDaemon(master());
+        await ipvs.startDaemon(backup());
+        await ipvs.stopDaemon('master');
+        expect((await ipvs.listDaemons()).map((d) => d.state)).toEqual(['backup']);
+        await ipvs.stopDaemon('backup');
+        expect(await ipvs.listDaemons()).toEqual([]);
+      }, t);
+
+      runEach([
+        ['starting a second master', 'EEXIST', async (x: Ipvs) => { await x.startDaemon(master()); await x.startDaemon(master({ syncid: 8 })); }],
+        ['starting a second backup', 'EEXIST', async (x: Ipvs) => { await x.startDaemon(backup()); await x.startDaemon(backup()); }],
+        ['starting without a state', 'EINVAL', (x: Ipvs) => x.startDaemon(without(master(), 'state'))],
+        ['starting without an interface', 'EINVAL', (x: Ipvs) => x.startDaemon(without(master(), 'iface'))],
+        ['starting without a syncid', 'EINVAL', (x: Ipvs) => x.startDaemon(without(backup(), 'syncid'))],
+        ['starting on an unknown interface', 'ENODEV', (x: Ipvs) => x.startDaemon(master({ iface: 'ldnosuch0' }))],
+        ['starting a second master on an unknown interface (checked first)', 'ENODEV', async (x: Ipvs) => { await x.startDaemon(master()); await x.startDaemon(master({ iface: 'ldnosuch0' })); }],
+        ['starting with a unicast IPv4 group', 'EINVAL', (x: Ipvs) => x.startDaemon(master({ group: '10.1.2.3' }))],
+        ['starting with a unicast IPv6 group', 'EINVAL', (x: Ipvs) => x.startDaemon(backup({ group: '2001:db8::5' }))],
+        ['starting while a service mixes IPv4 and IPv6 destinations', 'EINVAL', async (x: Ipvs) => { await mixed(x); await x.startDaemon(master()); }],
+        ['adding an IPv6 tunnel destination to an IPv4 service while a daemon runs', 'EINVAL', async (x: Ipvs) => { await x.startDaemon(backup()); await mixed(x); }],
+        ['stopping a master that is not running', 'ESRCH', (x: Ipvs) => x.stopDaemon('master')],
+        ['stopping a backup that is not running', 'ESRCH', async (x: Ipvs) => { await x.startDaemon(master()); await x.stopDaemon('backup'); }],
+      ])('fails %s with %s', async (_what, errno, go) => {
+        expect(await errnoOf(go(ipvs))).toBe(errno);
+      }, t);
+    });
 
     it('keeps fwmark services of the two families apart', async () => {
       await ipvs.addService(svc(fwm(3), 'rr'));

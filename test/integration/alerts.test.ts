@@ -6,12 +6,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { systemClock } from '../../src/clock.js';
-import { AlertSender } from '../../src/alerts/email.js';
+import { AlertSender } from '../../src/daemon/hooks/email.js';
 import { FakeIpvs } from '../../src/ipvs/index.js';
 import { MemoryLogger } from '../../src/log/index.js';
-import { Daemon } from '../../src/daemon/daemon.js';
-import { schedulerHealthFactory } from '../../src/daemon/health-adapter.js';
-import { makeParse } from '../../src/daemon/parse.js';
+import type { Daemon } from '../../src/daemon/daemon.js';
+import { startTestDaemon } from '../support/daemon.js';
 import { startSmtpRecorder, type SmtpRecorder } from '../support/smtp.js';
 
 // smtp= takes a host only (port 25, as upstream's Net::SMTP use), so the server gets its own loopback address.
@@ -41,15 +40,10 @@ beforeAll(async () => {
   );
   const logger = new MemoryLogger();
   alerts = new AlertSender({ logger, clock: systemClock, hostname: 'director' });
-  daemon = await Daemon.start({
+  daemon = await startTestDaemon({
     configPath: cfg,
     ipvs: new FakeIpvs(),
     logger,
-    clock: systemClock,
-    parse: makeParse(),
-    runCommand: async () => 0,
-    health: schedulerHealthFactory({ clock: systemClock, logger, hostname: 'director' }),
-    watch: false,
     onEvents: (events, phase, config) => alerts.onEvents(events, phase, config),
   });
 }, 30_000);

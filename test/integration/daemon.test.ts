@@ -6,12 +6,12 @@ import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { systemClock } from '../../src/clock.js';
-import { runShell } from '../../src/alerts/exec.js';
+import { runShell } from '../../src/daemon/hooks/exec.js';
 import { FakeIpvs } from '../../src/ipvs/index.js';
 import { LdLogger } from '../../src/log/index.js';
 import { Daemon } from '../../src/daemon/daemon.js';
-import { schedulerHealthFactory } from '../../src/daemon/health-adapter.js';
-import { makeParse } from '../../src/daemon/parse.js';
+import { schedulerHealthFactory } from '../../src/daemon/health.js';
+import { makeParse } from '../../src/config/load.js';
 
 interface Real {
   server: Server;

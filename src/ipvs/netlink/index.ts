@@ -1,11 +1,15 @@
 // NetlinkIpvs: the Ipvs interface over the kernel's "IPVS" generic-netlink family.
 import { compareDests, compareServices } from '../../../parsers/ipvsadm/index.js';
-import type { DestKey, DestSpec, IpvsOp, IpvsService, IpvsState, ServiceKey, ServiceSpec } from '../../model/ipvs.js';
-import { normalizeDestKey, normalizeDestSpec, normalizeServiceKey, normalizeServiceSpec } from '../normalize.js';
+import type { DestKey, DestSpec, IpvsOp, IpvsService, IpvsState, ServiceKey, ServiceSpec, SyncDaemon, SyncState } from '../../model/ipvs.js';
+import { normalizeDestKey, normalizeDestSpec, normalizeServiceKey, normalizeServiceSpec, normalizeSyncDaemon } from '../normalize.js';
 import { IpvsError } from '../types.js';
 import type { Ipvs, IpvsInfo, IpvsOpResult } from '../types.js';
-import * as codec from './codec.js';
+import { decodeDest, decodeFamily, decodeInfo, decodeService } from './decode.js';
+import type { NlMessage } from './decode.js';
+import * as enc from './encode.js';
+import { encodeOp } from './encode.js';
 import * as C from './constants.js';
+import { decodeDaemon, encodeDelDaemon, encodeDumpDaemons, encodeNewDaemon } from './daemon.js';
 import { GenlConnection, openRawTransport } from './socket.js';
 import type { NetlinkTransport } from './socket.js';
 
@@ -37,10 +41,10 @@ export class NetlinkIpvs implements Ipvs {
     try {
       const conn = await this.connection();
       const family = await this.familyId(conn);
-      const replies = await conn.request(codec.encodeGetInfo(family, conn.nextSeq()), 'IPVS_CMD_GET_INFO');
+      const replies = await conn.request(enc.encodeGetInfo(family, conn.nextSeq()), 'IPVS_CMD_GET_INFO');
       const first = replies[0];
       if (!first) throw new IpvsError('EPROTO', 'GET_INFO returned no message', { code: 'IPVS_PROTOCOL' });
-      return codec.decodeInfo(first);
+      return decodeInfo(first);
     } catch (err) {
       if (err instanceof IpvsError && err.code === 'IPVS_KERNEL') {
         throw new IpvsError(err.errno, 'IPVS is not usable', { cause: err, code: 'IPVS_UNAVAILABLE' });
@@ -62,35 +66,35 @@ export class NetlinkIpvs implements Ipvs {
 
   async addService(svc: ServiceSpec): Promise<void> {
     const s = normalizeServiceSpec(svc);
-    await this.command((f, seq) => codec.encodeSetService(C.IPVS_CMD_NEW_SERVICE, f, seq, s), 'IPVS_CMD_NEW_SERVICE');
+    await this.command((f, seq) => enc.encodeSetService(C.IPVS_CMD_NEW_SERVICE, f, seq, s), 'IPVS_CMD_NEW_SERVICE');
   }
 
   async editService(svc: ServiceSpec): Promise<void> {
     const s = normalizeServiceSpec(svc);
-    await this.command((f, seq) => codec.encodeSetService(C.IPVS_CMD_SET_SERVICE, f, seq, s), 'IPVS_CMD_SET_SERVICE');
+    await this.command((f, seq) => enc.encodeSetService(C.IPVS_CMD_SET_SERVICE, f, seq, s), 'IPVS_CMD_SET_SERVICE');
   }
 
   async deleteService(key: ServiceKey): Promise<void> {
     const k = normalizeServiceKey(key);
-    await this.command((f, seq) => codec.encodeDelService(f, seq, k), 'IPVS_CMD_DEL_SERVICE');
+    await this.command((f, seq) => enc.encodeDelService(f, seq, k), 'IPVS_CMD_DEL_SERVICE');
   }
 
   async addDest(svc: ServiceKey, dest: DestSpec): Promise<void> {
     const k = normalizeServiceKey(svc);
     const d = normalizeDestSpec(k, dest);
-    await this.command((f, seq) => codec.encodeSetDest(C.IPVS_CMD_NEW_DEST, f, seq, k, d), 'IPVS_CMD_NEW_DEST');
+    await this.command((f, seq) => enc.encodeSetDest(C.IPVS_CMD_NEW_DEST, f, seq, k, d), 'IPVS_CMD_NEW_DEST');
   }
 
   async editDest(svc: ServiceKey, dest: DestSpec): Promise<void> {
     const k = normalizeServiceKey(svc);
     const d = normalizeDestSpec(k, dest);
-    await this.command((f, seq) => codec.encodeSetDest(C.IPVS_CMD_SET_DEST, f, seq, k, d), 'IPVS_CMD_SET_DEST');
+    await this.command((f, seq) => enc.encodeSetDest(C.IPVS_CMD_SET_DEST, f, seq, k, d), 'IPVS_CMD_SET_DEST');
   }
 
   async deleteDest(svc: ServiceKey, dest: DestKey): Promise<void> {
     const k = normalizeServiceKey(svc);
     const d = normalizeDestKey(dest);
-    await this.command((f, seq) => codec.encodeDelDest(f, seq, k, d), 'IPVS_CMD_DEL_DEST');
+    await this.command((f, seq) => enc.encodeDelDest(f, seq, k, d), 'IPVS_CMD_DEL_DEST');
   }
 
   /**
@@ -134,6 +138,20 @@ export class NetlinkIpvs implements Ipvs {
     return settled;
   }
 
+  async listDaemons(): Promise<SyncDaemon[]> {
+    const msgs = await this.command((f, seq) => encodeDumpDaemons(f, seq), 'IPVS_CMD_GET_DAEMON dump');
+    return msgs.map(decodeDaemon).sort((a, b) => (a.state === b.state ? 0 : a.state === 'master' ? -1 : 1));
+  }
+
+  async startDaemon(daemon: SyncDaemon): Promise<void> {
+    const d = normalizeSyncDaemon(daemon);
+    await this.command((f, seq) => encodeNewDaemon(f, seq, d), 'IPVS_CMD_NEW_DAEMON');
+  }
+
+  async stopDaemon(state: SyncState): Promise<void> {
+    await this.command((f, seq) => encodeDelDaemon(f, seq, state), 'IPVS_CMD_DEL_DAEMON');
+  }
+
   async close(): Promise<void> {
     this.conn?.close();
     this.conn = undefined;
@@ -143,7 +161,7 @@ export class NetlinkIpvs implements Ipvs {
 
   /** Deletes every service in this network namespace (for tests that own their namespace). */
   async flush(): Promise<void> {
-    await this.command((f, seq) => codec.encodeFlush(f, seq), 'IPVS_CMD_FLUSH');
+    await this.command((f, seq) => enc.encodeFlush(f, seq), 'IPVS_CMD_FLUSH');
   }
 
   private async applyOne(op: IpvsOp): Promise<IpvsOpResult> {
@@ -175,10 +193,10 @@ export class NetlinkIpvs implements Ipvs {
   private async familyId(conn: GenlConnection, refresh = false): Promise<number> {
     if (this.family !== undefined && !refresh) return this.family;
     try {
-      const replies = await conn.request(codec.encodeGetFamily(C.IPVS_GENL_NAME, conn.nextSeq()), 'CTRL_CMD_GETFAMILY IPVS');
+      const replies = await conn.request(enc.encodeGetFamily(C.IPVS_GENL_NAME, conn.nextSeq()), 'CTRL_CMD_GETFAMILY IPVS');
       const first = replies[0];
       if (!first) throw new IpvsError('EPROTO', 'GETFAMILY returned no message', { code: 'IPVS_PROTOCOL' });
-      this.family = codec.decodeFamily(first).id;
+      this.family = decodeFamily(first).id;
       return this.family;
     } catch (err) {
       if (err instanceof IpvsError && err.errno === 'ENOENT') {
@@ -196,7 +214,7 @@ export class NetlinkIpvs implements Ipvs {
     }
   }
 
-  private async command(build: (family: number, seq: number) => Buffer, what: string): Promise<codec.NlMessage[]> {
+  private async command(build: (family: number, seq: number) => Buffer, what: string): Promise<NlMessage[]> {
     const conn = await this.connection();
     const family = await this.familyId(conn);
     try {
@@ -210,12 +228,12 @@ export class NetlinkIpvs implements Ipvs {
   }
 
   private async snapshotOnce(): Promise<IpvsState> {
-    const svcMsgs = await this.command((f, seq) => codec.encodeDumpServices(f, seq), 'IPVS_CMD_GET_SERVICE dump');
+    const svcMsgs = await this.command((f, seq) => enc.encodeDumpServices(f, seq), 'IPVS_CMD_GET_SERVICE dump');
     const services: IpvsService[] = [];
     for (const m of svcMsgs) {
-      const svc = codec.decodeService(m);
-      const destMsgs = await this.command((f, seq) => codec.encodeDumpDests(f, seq, svc.key), 'IPVS_CMD_GET_DEST dump');
-      const dests = destMsgs.map((d) => codec.decodeDest(d, svc.key.af)).sort(compareDests);
+      const svc = decodeService(m);
+      const destMsgs = await this.command((f, seq) => enc.encodeDumpDests(f, seq, svc.key), 'IPVS_CMD_GET_DEST dump');
+      const dests = destMsgs.map((d) => decodeDest(d, svc.key.af)).sort(compareDests);
       services.push({ ...svc, dests });
     }
     services.sort((a, b) => compareServices(a.key, b.key));
@@ -223,23 +241,6 @@ export class NetlinkIpvs implements Ipvs {
   }
 }
 
-/** Encodes one op (normalised as every backend does); client-side problems throw IpvsError. */
-export function encodeOp(op: IpvsOp, family: number, seq: number): Buffer {
-  switch (op.op) {
-    case 'addService':
-      return codec.encodeSetService(C.IPVS_CMD_NEW_SERVICE, family, seq, normalizeServiceSpec(op.svc));
-    case 'editService':
-      return codec.encodeSetService(C.IPVS_CMD_SET_SERVICE, family, seq, normalizeServiceSpec(op.svc));
-    case 'deleteService':
-      return codec.encodeDelService(family, seq, normalizeServiceKey(op.key));
-    case 'addDest':
-      return codec.encodeDestFast(C.IPVS_CMD_NEW_DEST, family, seq, normalizeServiceKey(op.svc), op.dest);
-    case 'editDest':
-      return codec.encodeDestFast(C.IPVS_CMD_SET_DEST, family, seq, normalizeServiceKey(op.svc), op.dest);
-    case 'deleteDest':
-      return codec.encodeDelDest(family, seq, normalizeServiceKey(op.svc), normalizeDestKey(op.dest));
-  }
-}
-
+export { encodeOp } from './encode.js';
 export { GenlConnection, openRawTransport } from './socket.js';
 export type { NetlinkTransport } from './socket.js';

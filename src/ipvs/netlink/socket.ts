@@ -2,8 +2,8 @@
 // matching, multipart dumps, NLMSG_ERROR -> errno, NLM_F_DUMP_INTR and timeouts.
 import type * as NetlinkModule from 'netlink';
 import { IpvsError } from '../types.js';
-import { MessageSplitter, decodeError, errnoName } from './codec.js';
-import type { NlMessage } from './codec.js';
+import { MessageSplitter, decodeError, errnoName } from './decode.js';
+import type { NlMessage } from './decode.js';
 import { NETLINK_GENERIC, NLMSG_DONE, NLMSG_ERROR, NLMSG_NOOP, NLMSG_OVERRUN, NLM_F_ACK, NLM_F_DUMP_INTR } from './constants.js';
 
 /** The bytes-in, bytes-out boundary: the real socket, or a fake kernel in tests. */

@@ -1,7 +1,7 @@
 // E-mail alerts: SMTP dialogue against a real server on loopback; status bits, servicename, resend frequency.
 import { ManualClock } from '../../../src/clock.js';
-import { AlertSender, alertSubject } from '../../../src/alerts/email.js';
-import { sendSmtp } from '../../../src/alerts/smtp.js';
+import { AlertSender, alertSubject } from '../../../src/daemon/hooks/email.js';
+import { sendSmtp } from '../../../src/daemon/hooks/smtp.js';
 import { MemoryLogger } from '../../../src/log/index.js';
 import type { Config, VirtualService } from '../../../src/model/config.js';
 import type { ReconcileEvent } from '../../../src/reconcile/index.js';

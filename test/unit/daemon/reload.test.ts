@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigHolder } from '../../../src/config/reload.js';
-import { makeParse } from '../../../src/daemon/parse.js';
+import { makeParse } from '../../../src/config/load.js';
 import { staticResolver } from '../../../parsers/ldirectord-cf/index.js';
 
 const parse = makeParse(staticResolver({ services: { http: 80 } }));
@@ -60,5 +60,22 @@ describe('ConfigHolder', () => {
   it('reports an unreadable file at start-up instead of throwing', async () => {
     const r = await ConfigHolder.load(join(dir, 'missing.cf'), parse);
     expect('errors' in r && r.errors[0]).toMatch(/can not open file/);
+  });
+
+  it('warns about a missing maintenancedir at start-up and at reload, as -t does', async () => {
+    writeFileSync(file, `maintenancedir=${join(dir, 'absent')}\n${GOOD}`);
+    const r = await ConfigHolder.load(file, parse);
+    expect('warnings' in r && r.warnings).toEqual([`${file}:1: warning: maintenance directory does not exist`]);
+    if (!('holder' in r)) throw new Error('no holder');
+    const again = await r.holder.reload(true);
+    expect(again.kind === 'reloaded' && again.warnings).toEqual([`${file}:1: warning: maintenance directory does not exist`]);
+  });
+
+  it('starts from a config the caller already parsed, without reading the file again', async () => {
+    const first = await ConfigHolder.load(file, parse);
+    if (!('holder' in first)) throw new Error('no holder');
+    rmSync(file);
+    const r = await ConfigHolder.load(file, parse, { config: first.holder.config, text: GOOD, warnings: [] });
+    expect('holder' in r && r.holder.config).toBe(first.holder.config);
   });
 });

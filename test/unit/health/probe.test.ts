@@ -3,7 +3,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { runProbe } from '../../../src/commands/probe.js';
+import { runProbe } from '../../../src/cli/probe.js';
 import { silentPeer, type TestPeer } from '../../support/peers.js';
 import { tempDir } from '../../support/tmp.js';
 

@@ -1,10 +1,11 @@
 // A NetlinkTransport that plays the kernel: decodes our requests with the kernel's rules, runs
 // them on a FakeIpvs and answers in the kernel's reply shape, with scriptable faults.
-import * as codec from '../../../src/ipvs/netlink/codec.js';
+import * as dec from '../../../src/ipvs/netlink/decode.js';
 import * as C from '../../../src/ipvs/netlink/constants.js';
 import type { NetlinkTransport } from '../../../src/ipvs/netlink/socket.js';
+import * as ref from './reference-encoder.js';
 import { FakeIpvs, IpvsError } from '../../../src/ipvs/index.js';
-import { mask4ToPrefix, formatIp } from '../../../parsers/ipvsadm/index.js';
+import { mask4ToPrefix, formatIp } from '../../../src/net/ip.js';
 import type { Af, DestSpec, ForwardMethod, IpvsDest, IpvsService, ServiceKey, ServiceSpec } from '../../../src/model/ipvs.js';
 import { constants as osConstants } from 'node:os';
 
@@ -50,7 +51,7 @@ function afOf(n: number): Af {
 // ip_vs_genl_parse_service
 function parseService(nest: Buffer | undefined, full: boolean): ServiceSpec | ServiceKey {
   if (!nest) throw new Invalid('no service');
-  const a = codec.parseAttrs(nest);
+  const a = dec.parseAttrs(nest);
   const af = afOf(need(a, C.IPVS_SVC_ATTR_AF).readUInt16LE(0));
   const fw = a.get(C.IPVS_SVC_ATTR_FWMARK);
   let key: ServiceKey;
@@ -81,7 +82,7 @@ function parseService(nest: Buffer | undefined, full: boolean): ServiceSpec | Se
 // ip_vs_genl_parse_dest
 function parseDest(nest: Buffer | undefined, svcAf: Af, full: boolean): DestSpec {
   if (!nest) throw new Invalid('no dest');
-  const a = codec.parseAttrs(nest);
+  const a = dec.parseAttrs(nest);
   const fam = a.get(C.IPVS_DEST_ATTR_ADDR_FAMILY);
   const af = fam ? afOf(fam.readUInt16LE(0)) : svcAf;
   const addr = Buffer.alloc(16);
@@ -104,9 +105,9 @@ function pad16(a: Buffer): Buffer {
 }
 
 function serviceReply(svc: IpvsService, seq: number, flags: number): Buffer {
-  const nest = codec.serviceFullAttrs(svc).map((a) => {
+  const nest = ref.serviceFullAttrs(svc).map((a) => {
     const t = a.readUInt16LE(2);
-    if (t === C.IPVS_SVC_ATTR_ADDR) return codec.attr(t, pad16(a));
+    if (t === C.IPVS_SVC_ATTR_ADDR) return ref.attr(t, pad16(a));
     if (t === C.IPVS_SVC_ATTR_FLAGS) {
       const c = Buffer.from(a);
       c.writeUInt32LE(c.readUInt32LE(4) | 0x2, 4);
@@ -114,16 +115,16 @@ function serviceReply(svc: IpvsService, seq: number, flags: number): Buffer {
     }
     return a;
   });
-  return codec.encodeRequest({ family: FAMILY, flags, seq, pid: 1, cmd: C.IPVS_CMD_NEW_SERVICE, attrs: [codec.attrNested(C.IPVS_CMD_ATTR_SERVICE, nest)] });
+  return ref.encodeRequest({ family: FAMILY, flags, seq, pid: 1, cmd: C.IPVS_CMD_NEW_SERVICE, attrs: [ref.attrNested(C.IPVS_CMD_ATTR_SERVICE, nest)] });
 }
 
 function destReply(d: IpvsDest, seq: number, flags: number): Buffer {
-  const nest = codec.destFullAttrs(d).map((a) => (a.readUInt16LE(2) === C.IPVS_DEST_ATTR_ADDR ? codec.attr(C.IPVS_DEST_ATTR_ADDR, pad16(a)) : a));
-  nest.push(codec.attrU32(C.IPVS_DEST_ATTR_ACTIVE_CONNS, d.activeConns), codec.attrU32(C.IPVS_DEST_ATTR_INACT_CONNS, d.inactConns), codec.attrU32(C.IPVS_DEST_ATTR_PERSIST_CONNS, d.persistConns));
-  return codec.encodeRequest({ family: FAMILY, flags, seq, pid: 1, cmd: C.IPVS_CMD_NEW_DEST, attrs: [codec.attrNested(C.IPVS_CMD_ATTR_DEST, nest)] });
+  const nest = ref.destFullAttrs(d).map((a) => (a.readUInt16LE(2) === C.IPVS_DEST_ATTR_ADDR ? ref.attr(C.IPVS_DEST_ATTR_ADDR, pad16(a)) : a));
+  nest.push(ref.attrU32(C.IPVS_DEST_ATTR_ACTIVE_CONNS, d.activeConns), ref.attrU32(C.IPVS_DEST_ATTR_INACT_CONNS, d.inactConns), ref.attrU32(C.IPVS_DEST_ATTR_PERSIST_CONNS, d.persistConns));
+  return ref.encodeRequest({ family: FAMILY, flags, seq, pid: 1, cmd: C.IPVS_CMD_NEW_DEST, attrs: [ref.attrNested(C.IPVS_CMD_ATTR_DEST, nest)] });
 }
 
-function errorMsg(errno: number, req: codec.NlMessage): Buffer {
+function errorMsg(errno: number, req: dec.NlMessage): Buffer {
   const b = Buffer.alloc(36);
   b.writeUInt32LE(36, 0);
   b.writeUInt16LE(C.NLMSG_ERROR, 4);
@@ -174,7 +175,7 @@ export class FakeKernelTransport implements NetlinkTransport {
     this.requests++;
     // Like netlink_rcv_skb: every message of the datagram, in order; ACKs only when asked for.
     const replies: Buffer[] = [];
-    for (const req of codec.decodeMessages(buf)) {
+    for (const req of dec.decodeMessages(buf)) {
       for (const r of await this.handle(req)) {
         const isAck = r.readUInt16LE(4) === C.NLMSG_ERROR && r.readInt32LE(16) === 0;
         if (!isAck || req.flags & C.NLM_F_ACK) replies.push(r);
@@ -205,20 +206,20 @@ export class FakeKernelTransport implements NetlinkTransport {
     for (let i = 0; i < out.length; i += step) this.data?.(out.subarray(i, i + step));
   }
 
-  private async handle(req: codec.NlMessage): Promise<Buffer[]> {
+  private async handle(req: dec.NlMessage): Promise<Buffer[]> {
     if (req.type === C.GENL_ID_CTRL) {
       if (this.faults.noFamily) return [errorMsg(2, req)];
-      const reply = codec.encodeRequest({ family: C.GENL_ID_CTRL, flags: 0, seq: req.seq, pid: 1, cmd: C.CTRL_CMD_NEWFAMILY, version: 2, attrs: [codec.attrU16(C.CTRL_ATTR_FAMILY_ID, FAMILY), codec.attrString(C.CTRL_ATTR_FAMILY_NAME, 'IPVS'), codec.attrU32(C.CTRL_ATTR_VERSION, 1)] });
+      const reply = ref.encodeRequest({ family: C.GENL_ID_CTRL, flags: 0, seq: req.seq, pid: 1, cmd: C.CTRL_CMD_NEWFAMILY, version: 2, attrs: [ref.attrU16(C.CTRL_ATTR_FAMILY_ID, FAMILY), ref.attrString(C.CTRL_ATTR_FAMILY_NAME, 'IPVS'), ref.attrU32(C.CTRL_ATTR_VERSION, 1)] });
       return [reply, errorMsg(0, req)];
     }
     if (req.type !== FAMILY || this.faults.noFamily) return [errorMsg(2, req)];
     if (this.faults.eperm) return [errorMsg(1, req)];
-    const g = codec.decodeGenl(req);
+    const g = dec.decodeGenl(req);
     const dump = (req.flags & C.NLM_F_DUMP) === C.NLM_F_DUMP;
     try {
       switch (g.cmd) {
         case C.IPVS_CMD_GET_INFO: {
-          const r = codec.encodeRequest({ family: FAMILY, flags: 0, seq: req.seq, pid: 1, cmd: C.IPVS_CMD_SET_INFO, attrs: [codec.attrU32(C.IPVS_INFO_ATTR_VERSION, 0x010201), codec.attrU32(C.IPVS_INFO_ATTR_CONN_TAB_SIZE, 4096)] });
+          const r = ref.encodeRequest({ family: FAMILY, flags: 0, seq: req.seq, pid: 1, cmd: C.IPVS_CMD_SET_INFO, attrs: [ref.attrU32(C.IPVS_INFO_ATTR_VERSION, 0x010201), ref.attrU32(C.IPVS_INFO_ATTR_CONN_TAB_SIZE, 4096)] });
           return [r, errorMsg(0, req)];
         }
         case C.IPVS_CMD_GET_SERVICE: {

@@ -121,3 +121,47 @@ describe('-R error lines are matched to ops', () => {
     expect(errnoFromMessage('hello')).toBeUndefined();
   });
 });
+
+describe('IpvsadmIpvs sync daemons', () => {
+  const master = { state: 'master', iface: 'eth1', syncid: 7 } as const;
+
+  it('starts and stops them with --start-daemon / --stop-daemon, optional values only when given', async () => {
+    const ipvs = new IpvsadmIpvs(opts());
+    await ipvs.startDaemon(master);
+    await ipvs.startDaemon({ state: 'backup', iface: 'eth1', syncid: 0, maxlen: 1400, group: 'FF02::81', port: 9000, ttl: 2 });
+    await ipvs.stopDaemon('backup');
+    expect(calls()).toEqual([
+      '--start-daemon master --mcast-interface eth1 --syncid 7',
+      '--start-daemon backup --mcast-interface eth1 --syncid 0 --sync-maxlen 1400 --mcast-group ff02::81 --mcast-port 9000 --mcast-ttl 2',
+      '--stop-daemon backup',
+    ]);
+  });
+
+  it('lists them from -L --daemon', async () => {
+    put('daemon.txt', 'master sync daemon (mcast=eth1, syncid=7, maxlen=1472, group=224.0.0.81, port=8848, ttl=1)\nbackup sync daemon (mcast=eth1, syncid=7, maxlen=1452, group=ff02::81, port=8848, ttl=1)\n');
+    expect(await new IpvsadmIpvs(opts()).listDaemons()).toEqual([
+      { state: 'master', iface: 'eth1', syncid: 7, maxlen: 1472, group: '224.0.0.81', port: 8848, ttl: 1 },
+      { state: 'backup', iface: 'eth1', syncid: 7, maxlen: 1452, group: 'ff02::81', port: 8848, ttl: 1 },
+    ]);
+    put('daemon.txt', 'something else\n');
+    expect(await errOf(new IpvsadmIpvs(opts()).listDaemons())).toEqual(['IPVS_PROTOCOL', 'EPROTO']);
+  });
+
+  it.each([
+    ['Daemon has already run', 'EEXIST'],
+    ['No daemon is running', 'ESRCH'],
+    ['No such device', 'ENODEV'],
+    ['Invalid argument', 'EINVAL'],
+    ["invalid IPv4 mcast-group `10.0.0.1'", 'EINVAL'],
+  ])('maps "%s" to %s', async (text, errno) => {
+    put('err.txt', `${text}\n`);
+    put('code.txt', '1');
+    expect(await errOf(new IpvsadmIpvs(opts()).startDaemon(master))).toEqual(['IPVS_KERNEL', errno]);
+  });
+
+  it('refuses a request without an interface itself (ipvsadm would use eth0), as the kernel does', async () => {
+    const bad = { state: 'master', syncid: 7 } as unknown as typeof master;
+    expect(await errOf(new IpvsadmIpvs(opts()).startDaemon(bad))).toEqual(['IPVS_KERNEL', 'EINVAL']);
+    expect(() => calls()).toThrow();
+  });
+});

@@ -2,7 +2,7 @@
 // them against the golden ipvsadm text the same kernel printed.
 import { readFileSync } from 'node:fs';
 import { formatSave } from '../../../parsers/ipvsadm/index.js';
-import * as codec from '../../../src/ipvs/netlink/codec.js';
+import * as dec from '../../../src/ipvs/netlink/decode.js';
 import * as C from '../../../src/ipvs/netlink/constants.js';
 import type { IpvsService } from '../../../src/model/ipvs.js';
 import { FEATURES_SAVE } from '../../contract/ipvs.contract.js';
@@ -10,15 +10,15 @@ import { readHex } from './hex.js';
 
 describe('replies captured from the real kernel', () => {
   it('decode to exactly the state ipvsadm -S -n printed', () => {
-    const msgs = codec.decodeMessages(readHex('kernel-snapshot'));
-    const bySeq = new Map<number, codec.NlMessage[]>();
+    const msgs = dec.decodeMessages(readHex('kernel-snapshot'));
+    const bySeq = new Map<number, dec.NlMessage[]>();
     for (const m of msgs) bySeq.set(m.seq, [...(bySeq.get(m.seq) ?? []), m]);
     const groups = [...bySeq.values()];
     expect(groups.every((g) => g.at(-1)?.type === C.NLMSG_DONE)).toBe(true);
     const [svcGroup, ...destGroups] = groups.map((g) => g.filter((m) => m.type !== C.NLMSG_DONE));
     const services: IpvsService[] = (svcGroup ?? []).map((m, i) => {
-      const svc = codec.decodeService(m);
-      return { ...svc, dests: (destGroups[i] ?? []).map((d) => codec.decodeDest(d, svc.key.af)) };
+      const svc = dec.decodeService(m);
+      return { ...svc, dests: (destGroups[i] ?? []).map((d) => dec.decodeDest(d, svc.key.af)) };
     });
     expect(services.length).toBe(8);
     expect(formatSave({ services })).toBe(readFileSync(FEATURES_SAVE, 'utf8'));
@@ -28,7 +28,7 @@ describe('replies captured from the real kernel', () => {
   });
 
   it('carry EEXIST for adding an existing service', () => {
-    const [m] = codec.decodeMessages(readHex('kernel-eexist'));
-    expect(m && m.type === C.NLMSG_ERROR && codec.errnoName(codec.decodeError(m).errno)).toBe('EEXIST');
+    const [m] = dec.decodeMessages(readHex('kernel-eexist'));
+    expect(m && m.type === C.NLMSG_ERROR && dec.errnoName(dec.decodeError(m).errno)).toBe('EEXIST');
   });
 });

@@ -5,7 +5,7 @@ import { runIpvsContract } from '../../contract/ipvs.contract.js';
 import { FakeKernelTransport } from './fake-kernel.js';
 import type { KernelFaults } from './fake-kernel.js';
 import { GenlConnection } from '../../../src/ipvs/netlink/socket.js';
-import * as codec from '../../../src/ipvs/netlink/codec.js';
+import * as enc from '../../../src/ipvs/netlink/encode.js';
 import { readHex } from './hex.js';
 
 runIpvsContract('netlink over a fake kernel', async () => {
@@ -61,8 +61,8 @@ describe('NetlinkIpvs turns kernel and socket faults into typed errors', () => {
     let deliver: (b: Buffer) => void = () => undefined;
     const sent: Buffer[] = [];
     const conn = new GenlConnection({ send: async (b) => void sent.push(b), onData: (cb) => (deliver = cb), onError: () => undefined, close: () => undefined }, { timeoutMs: 1000 });
-    const first = conn.request(codec.encodeDumpServices(0x22, conn.nextSeq()), 'dump');
-    const second = conn.request(codec.encodeGetInfo(0x22, conn.nextSeq()), 'info');
+    const first = conn.request(enc.encodeDumpServices(0x22, conn.nextSeq()), 'dump');
+    const second = conn.request(enc.encodeGetInfo(0x22, conn.nextSeq()), 'info');
     const seqs = sent.map((b) => b.readUInt32LE(8));
     const reply = (seq: number, hex: string): Buffer => { const b = readHex(hex); b.writeUInt32LE(seq, 8); return b; };
     const svc = reply(seqs[0] ?? 0, 'service-dump-reply');

@@ -2,7 +2,8 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { canonicalIp, formatOp, formatSave, parseSave, parseThresholdList } from '../../../parsers/ipvsadm/index.js';
+import { formatOp, formatSave, parseSave, parseThresholdList } from '../../../parsers/ipvsadm/index.js';
+import { canonicalIp } from '../../../src/net/ip.js';
 import type { IpvsOp } from '../../../src/model/ipvs.js';
 import { SVC_FLAG } from '../../../src/model/ipvs.js';
 

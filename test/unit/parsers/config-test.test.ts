@@ -2,7 +2,7 @@
 import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runConfigTest } from '../../../src/commands/config-test.js';
+import { runConfigTest } from '../../../src/cli/config-test.js';
 import { parseServices, systemResolver } from '../../../src/config/resolver.js';
 
 function capture() {

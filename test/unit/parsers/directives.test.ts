@@ -1,6 +1,7 @@
 // Every global and per-virtual directive: accepted values, upstream defaults, and upstream's error texts.
 import { ok, errors, warnings, block } from './helpers.js';
 import type { VirtualService } from '../../../src/model/config.js';
+import { checkPort } from '../../../src/health/spec.js';
 
 describe('global directives', () => {
   it('have upstream defaults when absent', async () => {
@@ -225,7 +226,7 @@ describe('derived values (ld_setup)', () => {
 
   it('the check port is checkport=, else the real port, else the service port', async () => {
     const c = await ok(block(['real=10.0.0.2:8080 gate', 'real=10.0.0.3 gate']) + block(['checkport=9000', 'real=10.0.0.2:8080 gate'], 'virtual=10.0.0.1:443') + block(['real=10.0.0.2 gate'], 'virtual=5'));
-    expect(c.virtuals.map((v) => v.reals.map((r) => r.checkPort))).toEqual([[8080, 80], [9000], [undefined]]);
+    expect(c.virtuals.map((v) => v.reals.map((r) => checkPort(v, r)))).toEqual([[8080, 80], [9000], [0]]);
   });
 
   it('warns that checkinterval in a virtual is ignored when fork=no', async () => {

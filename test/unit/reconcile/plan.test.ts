@@ -3,7 +3,7 @@ import { desiredState } from '../../../src/reconcile/desired.js';
 import type { Health, VirtualTarget } from '../../../src/reconcile/desired.js';
 import { plan } from '../../../src/reconcile/plan.js';
 import type { RetiredService } from '../../../src/reconcile/plan.js';
-import { eventMessage, formatOperation } from '../../../src/reconcile/operations.js';
+import { eventMessage, formatOperation } from '../../../src/reconcile/messages.js';
 import type { IpvsDest, IpvsService, IpvsState, ServiceSpec } from '../../../src/model/ipvs.js';
 
 const VIP = { kind: 'addr', af: 'inet', protocol: 'tcp', addr: '10.0.0.1', port: 80 } as const;

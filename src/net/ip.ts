@@ -1,9 +1,13 @@
 // Pure IP address text <-> bytes helpers, canonical as the model wants (IPv6 RFC 5952, lower case).
-import type { Af } from '../../src/model/ipvs.js';
+// A leaf library: it imports nothing from the project, so every layer (parsers, checks, the IPVS
+// codec) may use it without an upward import.
+
+/** An address family, spelled as the model spells it (structurally the model's `Af`). */
+export type IpFamily = 'inet' | 'inet6';
 
 /** An address as raw network-order bytes with its family. */
 export interface IpBytes {
-  readonly af: Af;
+  readonly af: IpFamily;
   readonly bytes: Uint8Array;
 }
 
@@ -74,7 +78,7 @@ function parseV6(text: string): Uint8Array | undefined {
 }
 
 /** Formats bytes canonically as glibc's inet_ntop does (IPv6: longest zero run compressed, lower case). */
-export function formatIp(af: Af, bytes: Uint8Array): string {
+export function formatIp(af: IpFamily, bytes: Uint8Array): string {
   if (af === 'inet') return `${bytes[0] ?? 0}.${bytes[1] ?? 0}.${bytes[2] ?? 0}.${bytes[3] ?? 0}`;
   const groups: number[] = [];
   for (let i = 0; i < 8; i++) groups.push(((bytes[i * 2] ?? 0) << 8) | (bytes[i * 2 + 1] ?? 0));

@@ -1,13 +1,14 @@
 // The CLI's daemon commands (start|stop|restart|try-restart|reload|force-reload|status) as upstream, bugs fixed.
 import { spawnSync } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
-import type { CliRequest } from '../cli.js';
+import type { CliRequest } from './request.js';
 import { configName, locateConfig } from '../config/locate.js';
-import type { LoadOutcome, ParseFn } from '../config/reload.js';
+import { readConfigFile, type ParseFn } from '../config/load.js';
+import type { InitialConfig } from '../config/reload.js';
+import type { ForegroundRequest } from '../daemon/main.js';
 import { LdLogger, logTargetFor, msg } from '../log/index.js';
 import type { Logger } from '../log/index.js';
-import { isDaemonChild, spawnDaemon } from './daemonize.js';
-import { daemonConfigOf, findDaemon, isLdirectordProcess, pidFilePath, runDir } from './pidfile.js';
+import { isDaemonChild, spawnDaemon } from '../daemon/daemonize.js';
+import { daemonConfigOf, findDaemon, isLdirectordProcess, pidFilePath, runDir } from '../daemon/pidfile.js';
 
 /** Default log file before a config names one (upstream's default; LDIRD_DEFAULT_LOGFILE overrides it for tests). */
 export const DEFAULT_LOGFILE = process.env.LDIRD_DEFAULT_LOGFILE ?? '/var/log/ldirectord.log';
@@ -26,28 +27,15 @@ export interface CommandEnv {
   readonly stderr?: (s: string) => void;
 }
 
-/** What the foreground daemon needs to know. */
-export interface ForegroundRequest {
-  readonly configPath: string;
-  readonly cfgName: string;
-  readonly debug: boolean;
-  readonly supervised: boolean;
-  /** Pid file to write and remove (undefined with -d / supervised, as upstream). */
-  readonly pidFile: string | undefined;
-  /** logfile= of the config (the daemon logs there from its first line). */
-  readonly logfile: string;
-}
-
 type DaemonReq = Extract<CliRequest, { kind: 'daemon' }>;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function parseFile(path: string, parse: ParseFn): Promise<LoadOutcome> {
-  try {
-    return await parse(await readFile(path, 'utf8'), path);
-  } catch (err) {
-    return { ok: false, errors: [`can not open file ${path}: ${err instanceof Error ? err.message : String(err)}`] };
-  }
+async function parseFile(path: string, parse: ParseFn): Promise<{ readonly ok: false; readonly errors: readonly string[] } | ({ readonly ok: true } & InitialConfig)> {
+  const read = await readConfigFile(path);
+  if (!read.ok) return { ok: false, errors: [read.error] };
+  const r = await parse(read.text, path);
+  return r.ok ? { ok: true, config: r.config, text: read.text, warnings: r.warnings } : r;
 }
 
 /** Waits until `pid` is gone; false when `timeoutMs` passed first. */
@@ -64,7 +52,7 @@ async function waitGone(pid: number, timeoutMs: number): Promise<boolean> {
 export async function runDaemonCommand(req: DaemonReq, env: CommandEnv = {}): Promise<number> {
   const out = env.stdout ?? ((s: string) => void process.stdout.write(s));
   const err = env.stderr ?? ((s: string) => void process.stderr.write(s));
-  const parse = env.parse ?? (await import('./parse.js')).makeParse();
+  const parse = env.parse ?? (await import('../config/load.js')).makeParse();
   const configArg = req.config ?? 'ldirectord.cf';
   const cfgName = configName(req.config);
   const dir = env.runDir ?? runDir();
@@ -91,6 +79,7 @@ export async function runDaemonCommand(req: DaemonReq, env: CommandEnv = {}): Pr
     return 2;
   }
   const g = parsed.config.global;
+  const initial: InitialConfig = { config: parsed.config, text: parsed.text, warnings: parsed.warnings };
   const log: Logger = new LdLogger({
     cfgName,
     target: logTargetFor({ logfile: g.logfile, debug: req.debug, supervised: g.supervised }),
@@ -105,7 +94,7 @@ export async function runDaemonCommand(req: DaemonReq, env: CommandEnv = {}): Pr
 
   const start = async (): Promise<number> => {
     if (isDaemonChild()) {
-      return runFg({ configPath, cfgName, debug: false, supervised: false, pidFile: ownPidFile, logfile: g.logfile });
+      return runFg({ configPath, cfgName, debug: false, supervised: false, pidFile: ownPidFile, logfile: g.logfile, initial });
     }
     const now = findDaemon(dir, cfgName, configPath);
     // A live ldirectord that is not ours (no LDIRD_NG_CONFIG: Debian's Perl one) holds the pid file:
@@ -117,7 +106,7 @@ export async function runDaemonCommand(req: DaemonReq, env: CommandEnv = {}): Pr
     if (now.state === 'running') return 0;
     if (foreground) {
       log.log(msg.startingWithPid(process.pid));
-      return runFg({ configPath, cfgName, debug: req.debug, supervised: g.supervised, pidFile: undefined, logfile: g.logfile });
+      return runFg({ configPath, cfgName, debug: req.debug, supervised: g.supervised, pidFile: undefined, logfile: g.logfile, initial });
     }
     log.log(msg.startingDaemon());
     const script = env.script ?? process.argv[1];
@@ -128,7 +117,7 @@ export async function runDaemonCommand(req: DaemonReq, env: CommandEnv = {}): Pr
   };
 
   const runFg = async (o: ForegroundRequest): Promise<number> => {
-    const run = env.runForeground ?? (await import('./main.js')).runForeground;
+    const run = env.runForeground ?? (await import('../daemon/main.js')).runForeground;
     return run(o);
   };
 

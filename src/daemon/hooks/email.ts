@@ -1,12 +1,12 @@
 // E-mail alerts (emailalert, emailalertfreq, emailalertstatus, emailalertfrom, smtp) as upstream's ld_emailalert_*.
 import { spawn } from 'node:child_process';
 import { userInfo } from 'node:os';
-import type { Clock, TimerHandle } from '../clock.js';
-import type { Logger } from '../log/types.js';
-import { msg } from '../log/messages.js';
-import type { Config, VirtualService } from '../model/config.js';
-import { eventMessage } from '../reconcile/operations.js';
-import type { ReconcileEvent } from '../reconcile/operations.js';
+import type { Clock, TimerHandle } from '../../clock.js';
+import type { Logger } from '../../log/types.js';
+import { msg } from '../../log/messages.js';
+import type { Config, VirtualService } from '../../model/config.js';
+import { eventMessage } from '../../reconcile/messages.js';
+import type { ReconcileEvent } from '../../reconcile/operations.js';
 import { sendSmtp } from './smtp.js';
 
 /** Daemon phase as the alert body and emailalertstatus name it. */

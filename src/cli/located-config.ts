@@ -3,6 +3,7 @@ import { locateConfig, DEFAULT_CONFIG } from '../config/locate.js';
 import { loadConfig } from '../config/load.js';
 import { formatDiagnostic } from '../../parsers/ldirectord-cf/index.js';
 import type { Config } from '../model/config.js';
+import { msg } from '../log/messages.js';
 
 /** Streams a one-shot command writes to, and where it looks for the config (tests pass their own). */
 export interface CommandIo {
@@ -20,7 +21,7 @@ export async function loadLocatedConfig(config: string | undefined, io: CommandI
   const name = config ?? DEFAULT_CONFIG;
   const path = io.dirs ? locateConfig(name, io.dirs) : locateConfig(name);
   if (path === undefined) {
-    io.stderr.write(`Config file ${name} not found\n`);
+    io.stderr.write(`${msg.configNotFound(name)}\n`);
     return { ok: false, exitCode: 1 };
   }
   const res = await loadConfig(path);

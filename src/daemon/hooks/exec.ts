@@ -1,6 +1,6 @@
 // Runs operator hooks (fallbackcommand, callback, execute=) through the shell, as upstream's system().
 import { spawn } from 'node:child_process';
-import type { Logger } from '../log/types.js';
+import type { Logger } from '../../log/types.js';
 
 /** Runs `command` with /bin/sh -c; resolves to its exit status (127 when it could not run, -1 on signal). */
 export function runShell(command: string, logger: Logger, options: { env?: NodeJS.ProcessEnv } = {}): Promise<number> {

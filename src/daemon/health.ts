@@ -1,0 +1,62 @@
+// Builds the daemon's health side: src/health's HealthScheduler with the real check registry, the
+// soft-failure log lines and the monitorfile= hook. The daemon only hears "something changed" and
+// asks lookup() by the shared identity (src/model/keys.ts); no payload is renamed on the way.
+import type { Clock } from '../clock.js';
+import { getChecker, preloadCheckers } from '../checks/index.js';
+import type { CheckName, Checker } from '../checks/index.js';
+import { HealthScheduler, jobKind } from '../health/index.js';
+import type { ReverseLookup } from '../health/index.js';
+import type { Logger } from '../log/types.js';
+import { msg } from '../log/messages.js';
+import type { Config } from '../model/config.js';
+import type { HealthFactory } from './daemon.js';
+import { monitorFileHook } from './hooks/monitorfile.js';
+
+/** Options of the scheduler-backed health side. */
+export interface SchedulerHealthOptions {
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly hostname: string;
+  readonly reverseLookup?: ReverseLookup;
+  /** The check registry (default src/checks getChecker). */
+  readonly checkers?: (name: CheckName) => Checker;
+}
+
+/** A HealthFactory over src/health's HealthScheduler. */
+export function schedulerHealthFactory(o: SchedulerHealthOptions): HealthFactory {
+  return (config, changed) => {
+    const monitor = monitorFileHook({ clock: o.clock, logger: o.logger });
+    monitor.update(config);
+    if (!o.checkers) void preloadCheckers(checkNames(config));
+    const scheduler = new HealthScheduler(config, {
+      clock: o.clock,
+      hostname: o.hostname,
+      checkers: o.checkers ?? getChecker,
+      ...(o.reverseLookup ? { reverseLookup: o.reverseLookup } : {}),
+      onTransition: () => changed(),
+      onCheck: (e) => monitor.onCheck(e),
+      onSoftFailure: (e) =>
+        o.logger.log(e.kind === 'failure' ? msg.softFailure(e.realKey, e.virtualId, e.count, e.limit) : msg.resetSoftFailure(e.realKey, e.virtualId)),
+    });
+    return {
+      lookup: scheduler.lookup,
+      update: (c) => {
+        monitor.update(c);
+        if (!o.checkers) void preloadCheckers(checkNames(c));
+        scheduler.update(c);
+      },
+      stop: () => scheduler.stop(),
+    };
+  };
+}
+
+/** The checks a config runs (their modules are imported before the first checks are due); one look per virtual. */
+function checkNames(config: Config): Set<CheckName> {
+  const names = new Set<CheckName>();
+  for (const v of config.virtuals) {
+    const k = jobKind(v);
+    if (k.type === 'single') names.add(k.name);
+    else names.add(k.negotiate).add(k.connect);
+  }
+  return names;
+}
