@@ -9,8 +9,11 @@
 //                                               local ports; on SIGTERM the record goes to OUT (JSON).
 //   node client.mjs report OUT T_FAIL T_BACK BOUND_S SYNCED_PORTS_FILE
 //                                               prints one JSON line of figures (see report()).
+import console from 'node:console';
 import fs from 'node:fs';
 import net from 'node:net';
+import process from 'node:process';
+import { clearInterval, clearTimeout, setInterval, setTimeout } from 'node:timers';
 
 // Paced for the emulated guest on a shared machine (a request costs milliseconds of emulated CPU on
 // the client and the reals); HA_EVERY_MS / HA_NEW_EVERY_MS override.
