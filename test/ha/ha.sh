@@ -99,7 +99,7 @@ sync_start() {
 cib_load() {
   local s
   ha_in "$ACTIVE_VIEW" cibadmin --modify --scope crm_config --xml-file "$CIB/$1.crm_config.xml"
-  for s in rsc_defaults op_defaults constraints resources; do
+  for s in rsc_defaults op_defaults resources constraints; do
     # A fresh CIB has no rsc_defaults/op_defaults section to replace (ENXIO): create it then.
     ha_in "$ACTIVE_VIEW" cibadmin --replace --scope "$s" --xml-file "$CIB/$1.$s.xml" 2>/dev/null ||
       ha_in "$ACTIVE_VIEW" cibadmin --create --scope configuration --xml-file "$CIB/$1.$s.xml"
