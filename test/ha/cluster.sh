@@ -99,7 +99,7 @@ ha_in() {
 # ha_wait_online LIMIT_S [NODE]: until crm_mon (seen from NODE, default the first up) shows every
 # director online and a DC elected; prints the seconds it took.
 ha_wait_online() {
-  local limit=$1 n=${2:-} s t out want
+  local limit=$1 n=${2:-} s t out want polls=0
   s=$(date +%s)
   want="Online: [ $TOPO_DIRECTORS ]"
   while :; do
@@ -108,6 +108,10 @@ ha_wait_online() {
       if [[ $out == *"$want"* && $out == *"Current DC: n"* ]]; then echo $(($(date +%s) - s)); return 0; fi
     done
     (($(date +%s) - s < limit)) || { _ha_err "cluster not online within $limit s: ${out:-no answer}"; return 1; }
+    # A slow start is worth seeing while it happens (a starved guest can keep corosync re-forming).
+    if ((++polls % 30 == 0)); then
+      echo "cluster: waiting $(($(date +%s) - s)) s: $(grep -E 'Online|OFFLINE|DC:' <<<"${out:-}" | tr -s ' \n' ' ')" >&2
+    fi
     sleep 2
   done
 }

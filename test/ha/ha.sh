@@ -49,6 +49,7 @@ fail() {
       echo "--- $n: crm_mon -1"; ha_in "$n" crm_mon -1 2>&1 | tail -25 || true
       echo "--- $n: ipvsadm -L -n"; ip netns exec "$n" ipvsadm -L -n 2>&1 || true
       echo "--- $n: ldirectord log"; ha_in "$n" tail -15 /var/log/ldirectord.log 2>&1 || true
+      echo "--- $n: corosync log"; ha_in "$n" tail -8 /var/log/corosync.log 2>&1 || true
     done
   } >&2
   exit 1
