@@ -116,15 +116,19 @@ function run(host, port, n, out) {
   });
 }
 
-// Figures for one failover: gap (s) from T_FAIL until the first new connection started after it
-// succeeded; failures outside the gap (new connections and long-lived requests whose lifetime does not
+// Figures for one failover: gap (s) from T_FAIL until the first new connection started after the
+// outage began succeeded; failures outside the gap (new connections and long-lived requests whose lifetime does not
 // overlap [T_FAIL, recovery]); established connections synced (their port in SYNCED_PORTS_FILE) and
 // surviving (no error, and answered after the recovery); the longest outage after T_BACK (failback).
 function report(file, tFail, tBack, bound, syncedFile) {
   const { conns, attempts } = JSON.parse(fs.readFileSync(file, 'utf8'));
   const synced = new Set(fs.readFileSync(syncedFile, 'utf8').split(/\s+/).filter(Boolean).map(Number));
   const done = attempts.filter((a) => a.e > 0);
-  const first = done.find((a) => a.s >= tFail && a.ok);
+  // The cut takes effect some time after T_FAIL is read (an `ip link` exec in a loaded guest), so
+  // connections started just after it may still succeed through the old director: the recovery is
+  // the first success started after the first failure that ended after T_FAIL.
+  const firstFail = done.find((a) => !a.ok && a.e >= tFail);
+  const first = done.find((a) => a.ok && (firstFail ? a.s > firstFail.s : a.s >= tFail));
   const recovered = first ? first.e : Infinity;
   const inGap = (s, e) => e >= tFail && s <= recovered;
   const failedNew = done.filter((a) => !a.ok && !inGap(a.s, a.e) && !(tBack > 0 && a.s >= tBack));
