@@ -175,3 +175,18 @@ fuzz: setup
 	npx tsc --outDir dist --rootDir . --module nodenext --moduleResolution nodenext --target es2022 \
 	  --strict --skipLibCheck --types node test/fuzz/fuzz.ts
 	$(if $(FUZZ_CONFIGS),FUZZ_CONFIGS=$(FUZZ_CONFIGS)) $(if $(FUZZ_REPLIES),FUZZ_REPLIES=$(FUZZ_REPLIES)) nice -n 10 node dist/test/fuzz/fuzz.js
+
+# A director pair under a real Pacemaker/corosync cluster (issue 11; test/ha/README.md): two director
+# namespaces in one guest, each with its own corosync + pacemaker; the classic layout (group, no sync)
+# and the warm one (ldirectord-ng cloned on both, IPVS connection sync) each lose their active
+# director under load; prints gap, surviving connections and failed requests for both.
+.PHONY: test-ha demo-ha
+test-ha: build vm-setup
+	test/ha/cib.sh build/ha
+	test/vm/run -t 1500 -m 1536 -- test/ha/ha.sh test build/ha
+
+# The seed's last section ("Removing the director SPOF"), narrated: the warm pair, crm_mon, both
+# tables, the sync daemons, the active director killed, the survivor holding the synced connections.
+demo-ha: build vm-setup
+	test/ha/cib.sh build/ha
+	test/vm/run -t 1500 -m 1536 -- test/ha/ha.sh demo build/ha

@@ -29,14 +29,15 @@
 #
 # Functions (each documented where defined):
 #   topo_dr_up [N] | topo_nat_up [N] | topo_down          build / tear down (N reals, 1-9, default 2)
+#   topo_dr_pair_up [N]                                   LVS-DR with two director namespaces n1, n2
 #   topo_rip REAL, topo_rip6 REAL                         a real's address
 #   topo_http_start REAL N [busybox|node] [PORT]          start REAL's server; returns once it answers
 #   topo_http_stop REAL, topo_http_page REAL N [TEXT]     kill it; rewrite its page (live)
 #   topo_link_down REAL, topo_link_up REAL                unplug / replug REAL's cable
 #   topo_requests N [URL], topo_servers N [URL]           N client requests (seed-style lines / "2 1 2 …")
 #   topo_get [-n NS] [-w SECS] URL                        one request from the director or NS
-# Variables set by *_up: TOPO_MODE (dr|nat), TOPO_VIP, TOPO_DIP (director), TOPO_CIP (client),
-# TOPO_REALS ("real1 real2"), and for DR TOPO_VIP6, TOPO_DIP6, TOPO_CIP6.
+# Variables set by *_up: TOPO_MODE (dr|nat), TOPO_VIP, TOPO_DIP (director; empty for a pair), TOPO_CIP (client),
+# TOPO_REALS ("real1 real2"), for DR TOPO_VIP6, TOPO_DIP6, TOPO_CIP6, and for a pair TOPO_DIRECTORS ("n1 n2").
 #
 # Functions return non-zero with a message on stderr when something fails, so `set -e` callers
 # stop at the first broken step; a failing request or teardown step is not such a failure.
@@ -51,6 +52,7 @@ TOPO_REALS=''
 TOPO_VIP6=''
 TOPO_DIP6=''
 TOPO_CIP6=''
+TOPO_DIRECTORS=''
 
 _topo_err() { echo "topology: $*" >&2; return 1; }
 
@@ -129,11 +131,51 @@ topo_dr_up() {
     # The real accepts packets for the VIP (on lo) but must never answer ARP for it (seed's S91lvs).
     _topo_ns_setup "$ns" "$(topo_rip "$ns")/24" "addr add $TOPO_VIP/32 dev lo" \
       "addr add $(topo_rip6 "$ns")/64 dev eth0 nodad" "addr add $TOPO_VIP6/128 dev lo nodad" || return 1
-    ip netns exec "$ns" busybox sysctl -w net.ipv4.conf.all.arp_ignore=1 net.ipv4.conf.all.arp_announce=2 \
-      net.ipv4.conf.eth0.arp_ignore=1 net.ipv4.conf.eth0.arp_announce=2 >/dev/null || return 1
+    _topo_arp_quiet "$ns" || return 1
     TOPO_REALS+="${TOPO_REALS:+ }$ns"
   done
   export TOPO_MODE TOPO_VIP TOPO_DIP TOPO_CIP TOPO_REALS TOPO_VIP6 TOPO_DIP6 TOPO_CIP6
+}
+
+# topo_dr_pair_up [NREALS]: the seed's LVS-DR network with a director PAIR instead of the root
+# namespace: namespaces n1 (10.15.16.2) and n2 (10.15.16.3) on the same bridge, the VIP on
+# neither (a cluster manager moves it, see test/ha). Directors get arp_ignore=1/arp_announce=2 like
+# the reals: IPaddr2's lvs_support parks a stopped VIP on lo, and a standby must not answer ARP for it.
+topo_dr_pair_up() {
+  _topo_guard || return 1
+  local n=${1:-2} ns reals
+  [[ $n =~ ^[1-9]$ ]] || { _topo_err "topo_dr_pair_up: NREALS must be 1-9, got '$n'"; return 1; }
+  [[ -z $TOPO_MODE ]] || { _topo_err "a $TOPO_MODE topology is already up (topo_down first)"; return 1; }
+  TOPO_MODE=dr TOPO_VIP=10.15.16.113 TOPO_DIP='' TOPO_CIP=10.15.16.10 TOPO_REALS=''
+  TOPO_DIRECTORS='n1 n2'
+  reals=$(_topo_reals "$n")
+  mkdir -p "$TOPO_DIR"
+  {
+    # shellcheck disable=SC2086
+    _topo_root_batch lvsbr0 client n1 n2 $reals
+  } | ip -batch - || { _topo_err "cannot build the DR pair network"; return 1; }
+  _topo_ns_setup client "$TOPO_CIP/24" || return 1
+  for ns in n1 n2; do
+    _topo_ns_setup "$ns" "$(topo_dip "$ns")/24" || return 1
+    _topo_arp_quiet "$ns" || return 1
+  done
+  for ns in $reals; do
+    _topo_ns_setup "$ns" "$(topo_rip "$ns")/24" "addr add $TOPO_VIP/32 dev lo" || return 1
+    _topo_arp_quiet "$ns" || return 1
+    TOPO_REALS+="${TOPO_REALS:+ }$ns"
+  done
+  export TOPO_MODE TOPO_VIP TOPO_DIP TOPO_CIP TOPO_REALS TOPO_DIRECTORS
+}
+
+# topo_dip DIRECTOR: a director namespace's own address (topo_dr_pair_up: n1, n2).
+topo_dip() {
+  case $1 in n[1-9]) echo "10.15.16.$((1 + ${1#n}))" ;; *) _topo_err "topo_dip: bad director name '$1'" ;; esac
+}
+
+# _topo_arp_quiet NS: answer ARP only for addresses on the asking interface (not for a VIP on lo).
+_topo_arp_quiet() {
+  ip netns exec "$1" busybox sysctl -w net.ipv4.conf.all.arp_ignore=1 net.ipv4.conf.all.arp_announce=2 \
+    net.ipv4.conf.eth0.arp_ignore=1 net.ipv4.conf.eth0.arp_announce=2 >/dev/null
 }
 
 # topo_nat_up [NREALS]: an LVS-NAT network, the director routing between client and reals.
@@ -167,13 +209,14 @@ topo_nat_up() {
 topo_down() {
   local ns br
   # Every namespace this library may have made, even when an *_up failed half-way.
-  for ns in $(ip netns list 2>/dev/null | awk '$1 ~ /^(client|real[1-9])$/ {print $1}'); do
+  for ns in $(ip netns list 2>/dev/null | awk '$1 ~ /^(client|real[1-9]|n[1-9])$/ {print $1}'); do
     topo_http_stop "$ns" 2>/dev/null || true
     ip netns del "$ns" 2>/dev/null || true
   done
   for br in lvsbr0 lvsbr-ext lvsbr-int; do ip link del "$br" 2>/dev/null || true; done
   if [[ $TOPO_MODE == nat ]]; then sysctl -qw net.ipv4.ip_forward=0 || true; fi
   TOPO_MODE='' TOPO_VIP='' TOPO_DIP='' TOPO_CIP='' TOPO_REALS='' TOPO_VIP6='' TOPO_DIP6='' TOPO_CIP6=''
+  TOPO_DIRECTORS=''
   return 0
 }
 
@@ -212,15 +255,20 @@ topo_http_start() {
       ip netns exec "$ns" busybox httpd -f -p "$port" -h "$d/htdocs" >"$d/httpd.log" 2>&1 &
       ;;
     node)
-      # Reads the file on every request so topo_http_page takes effect at once, as with busybox.
+      # Reads the file on every request so topo_http_page takes effect at once, as with busybox, and
+      # synchronously: busybox nc half-closes after its request, and Node drops a half-closed socket
+      # whose answer is still pending. Content-Length, not chunked: test/ha's client counts bytes.
       ip netns exec "$ns" node -e '
         const fs = require("fs"), path = process.argv[1] + "/index.html";
-        require("http").createServer((req, res) => {
-          fs.readFile(path, (err, body) => {
-            if (err) { res.writeHead(404); res.end(); return; }
-            res.writeHead(200, { "content-type": "text/html" }); res.end(body);
-          });
-        }).listen(+process.argv[2]);' "$d/htdocs" "$port" >"$d/httpd.log" 2>&1 &
+        const server = require("http").createServer((req, res) => {
+          let body;
+          try { body = fs.readFileSync(path); } catch { res.writeHead(404); res.end(); return; }
+          res.writeHead(200, { "content-type": "text/html", "content-length": body.length });
+          res.end(body);
+        });
+        // Keep-alive clients (test/ha) must survive a failover pause of many seconds: no idle close.
+        server.keepAliveTimeout = 0;
+        server.listen(+process.argv[2]);' "$d/htdocs" "$port" >"$d/httpd.log" 2>&1 &
       ;;
     *) _topo_err "topo_http_start: server kind must be busybox or node, got '$kind'"; return 1 ;;
   esac
