@@ -135,6 +135,7 @@ topo_http_stop real1
 t=$(wait_weight "$rip1" 0 $((INTERVAL + MARGIN)) "$k")
 ok "real1 quiesced ${t} s after its server was killed (limit checkinterval + ${MARGIN} s)"
 ipvsadm -Ln
+"${LD[@]}" status || fail "status with real1 down"   # the daemon's own table: real1 down, and why
 got=$(topo_servers 10); echo "servers: $got"
 [[ $(counts <<<"$got") == "2x10 " ]] || fail "with real1 quiesced: got '$got'"
 ok "all 10 requests reached real2"
