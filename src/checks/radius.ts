@@ -1,4 +1,5 @@
-// RADIUS negotiate check: one Access-Request (RFC 2865) with login/passwd; up only on Access-Accept.
+// RADIUS negotiate check: an Access-Request (RFC 2865) with login/passwd, retransmitted within the
+// timeout; up only on Access-Accept.
 import { createHash, createHmac, randomBytes, randomInt } from 'node:crypto';
 import net from 'node:net';
 import { describeError } from './result.js';
@@ -105,6 +106,15 @@ export function judgeReply(reply: Buffer, request: Buffer, secret: string): { ok
   return { ok: code === 2, got: CODE_NAMES[code] ?? `code ${code}` };
 }
 
+/**
+ * How often the same request is sent again: a third of the time allowed, between 250 ms and 1 s.
+ * Upstream (Authen::Radius check_pwd) sends once, so one lost datagram took a real down; RFC 2865 §2.5
+ * retransmissions keep the id and Request Authenticator, so the server sees one request.
+ */
+export function radiusRetransmitMs(timeoutMs: number): number {
+  return Math.max(250, Math.min(1000, Math.floor(timeoutMs / 3)));
+}
+
 /** RADIUS check: Access-Accept within min(checktimeout, negotiatetimeout) is up. */
 export const check: Checker = async (spec, signal): Promise<CheckResult> => {
   const id = randomInt(0, 256);
@@ -117,6 +127,7 @@ export const check: Checker = async (spec, signal): Promise<CheckResult> => {
       port: spec.port,
       signal,
       timeoutMs: Math.min(spec.checkTimeoutMs, spec.negotiateTimeoutMs),
+      retransmitMs: radiusRetransmitMs(Math.min(spec.checkTimeoutMs, spec.negotiateTimeoutMs)),
       build: (local) => (sent = accessRequest(id, authenticator, spec.login, spec.passwd, spec.secret, local.address)),
       accept: (msg) => msg.length >= 2 && msg[1] === id,
     });

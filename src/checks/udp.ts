@@ -14,10 +14,13 @@ export interface UdpOptions {
   readonly build: (local: { address: string; port: number }) => Buffer;
   /** Datagrams for which this returns false are ignored (e.g. wrong transaction id). */
   readonly accept?: (msg: Buffer) => boolean;
+  /** Sends the same datagram again every this many ms until a reply or the timeout (UDP loses packets). */
+  readonly retransmitMs?: number;
 }
 
 /**
- * Send one datagram to host:port and resolve with the first accepted reply from that peer.
+ * Send one datagram to host:port (again every `retransmitMs`, if set) and resolve with the first
+ * accepted reply from that peer.
  * ICMP port-unreachable surfaces as "connection refused". The socket is closed in every case.
  */
 export function udpExchange(opts: UdpOptions): Promise<{ reply: Buffer; sent: Buffer }> {
@@ -27,9 +30,11 @@ export function udpExchange(opts: UdpOptions): Promise<{ reply: Buffer; sent: Bu
   return new Promise<{ reply: Buffer; sent: Buffer }>((resolve, reject) => {
     let sent: Buffer = Buffer.alloc(0);
     let done = false;
+    let resend: NodeJS.Timeout | undefined;
     const finish = (err: unknown, reply?: Buffer): void => {
       if (done) return;
       done = true;
+      if (resend !== undefined) clearInterval(resend);
       t.signal.removeEventListener('abort', onAbort);
       t.dispose();
       try {
@@ -56,9 +61,11 @@ export function udpExchange(opts: UdpOptions): Promise<{ reply: Buffer; sent: Bu
     sock.connect(port, host, () => {
       const a = sock.address();
       sent = opts.build({ address: a.address, port: a.port });
-      sock.send(sent, (err) => {
-        if (err) finish(err);
-      });
+      const send = (): void => {
+        if (!done) sock.send(sent, (err) => err && finish(err));
+      };
+      send();
+      if (opts.retransmitMs !== undefined && opts.retransmitMs > 0 && !done) resend = setInterval(send, opts.retransmitMs);
     });
   });
 }

@@ -5,12 +5,20 @@ import { check } from '../../src/checks/radius.js';
 import type { CheckSpec } from '../../src/checks/types.js';
 import { startServer, type RunningServer } from '../support/process.js';
 import { tempDir } from '../support/tmp.js';
+import { createHash } from 'node:crypto';
 import { freePort, specFor, udpPeer } from './data-peers.js';
 
 let peer: RunningServer;
 let port: number;
 const dir = tempDir('ldng-radius-');
 const SECRET = 'testing123x';
+
+/** An attribute-less Access-Accept to `request`, signed with `secret` (RFC 2865 §3 response authenticator). */
+function acceptFor(request: Buffer, secret: string): Buffer {
+  const head = Buffer.from([2, request[1]!, 0, 20]);
+  const auth = createHash('md5').update(head).update(request.subarray(4, 20)).update(Buffer.from(secret, 'utf8')).digest();
+  return Buffer.concat([head, auth]);
+}
 
 beforeAll(async () => {
   port = await freePort('127.0.0.1', true);
@@ -99,18 +107,31 @@ describe('radius check against broken peers', () => {
     expect(Date.now() - t0).toBeLessThan(2000);
   });
 
-  test('one Access-Request per check, no retransmit, as Authen::Radius check_pwd', async () => {
-    // Authen::Radius::check_pwd = send_packet(ACCESS_REQUEST) + one recv_packet(TimeOut=negotiatetimeout);
-    // it retransmits only when a caller passes send_packet(type, 1), which ldirectord never does.
+  test('a lost Access-Request is sent again, byte for byte, within the timeout: a server that drops the first answers the second', async () => {
+    // Upstream (Authen::Radius check_pwd) sends once; retransmitting keeps id and authenticator (RFC 2865 §2.5).
+    const seen: Buffer[] = [];
+    const dropsFirst = await udpPeer('127.0.0.1', (m) => {
+      seen.push(Buffer.from(m));
+      return seen.length === 1 ? undefined : acceptFor(m, SECRET);
+    });
+    const r = await check(specFor({ host: '127.0.0.1', port: dropsFirst.port, ...good, checkTimeoutMs: 5000, negotiateTimeoutMs: 3000 }), new AbortController().signal);
+    await dropsFirst.close();
+    expect(r.ok ? 'up' : r.reason).toBe('up');
+    expect(seen.length).toBe(2);
+    expect(seen[1]!.equals(seen[0]!)).toBe(true);
+  });
+
+  test('a server that never answers gets the request again about every third of the timeout, then the check is down', async () => {
     let seen = 0;
-    const dropsFirst = await udpPeer('127.0.0.1', () => {
+    const silent = await udpPeer('127.0.0.1', () => {
       seen++;
       return undefined;
     });
-    const r = await check(specFor({ host: '127.0.0.1', port: dropsFirst.port, ...good, checkTimeoutMs: 5000, negotiateTimeoutMs: 700 }), new AbortController().signal);
-    await dropsFirst.close();
+    const r = await check(specFor({ host: '127.0.0.1', port: silent.port, ...good, checkTimeoutMs: 5000, negotiateTimeoutMs: 1500 }), new AbortController().signal);
+    await silent.close();
     expect(r.ok).toBe(false);
-    expect(seen).toBe(1);
+    expect(seen).toBeGreaterThanOrEqual(2);
+    expect(seen).toBeLessThanOrEqual(4);
   });
 
   test('a forged Access-Accept without the secret is down', async () => {
