@@ -4,7 +4,7 @@ SHELL := /bin/bash
 # Every test runs on the pinned Node the package ships (.ci/node-runtime: npm's node-linux-<arch>,
 # sha512-checked, cached in /var/cache/ldirectord-ng), first in PATH so spawned `node`s are it too.
 NODE24 = "$$(.ci/node-runtime)"
-JEST := PATH="$$(dirname "$$(.ci/node-runtime)"):$$PATH" NODE_OPTIONS=--experimental-vm-modules node node_modules/jest/bin/jest.js
+JEST := PATH="$$(dirname "$$(.ci/node-runtime)"):$$PATH" NODE_OPTIONS=--experimental-vm-modules node node_modules/jest/bin/jest.js --forceExit
 
 .PHONY: setup build lint typecheck test-unit check-fast check check-slow test-peers test-kernel test-e2e \
         test-deb test-stock test-systemd deb demo bench bench-parser bench-ipvs bench-checks clean

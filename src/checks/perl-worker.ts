@@ -74,8 +74,10 @@ export class PerlWorker {
         p.resolve({ status: Number(value), ...(p.died !== undefined ? { died: p.died } : {}) });
       }
     });
+    // Nothing of the worker may hold the process up (a stopping daemon, a test run that ends): the
+    // child and all three pipes are unref'd; a pending check keeps its own timer.
     this.proc.unref();
-    (this.proc.stdout as unknown as { unref?: () => void }).unref?.();
+    for (const s of [this.proc.stdin, this.proc.stdout, this.proc.stderr]) (s as unknown as { unref?: () => void }).unref?.();
   }
 
   private fail(why: string, onReady: () => void): void {
