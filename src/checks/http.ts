@@ -120,11 +120,14 @@ async function connectTunnel(
 
 /**
  * Strict framing (RFC 9112), as strict as node:http's parser at least: a reply we cannot frame exactly is a
- * server we cannot vouch for. Status line HTTP/1.0 or 1.1; header lines `token: value`, no NUL or bare CR,
- * no obs-fold; one Content-Length (repeats must agree), never with Transfer-Encoding.
+ * server we cannot vouch for. Status line HTTP/1.0 or 1.1; header lines `token: value`, no control
+ * character but HTAB in a reason or value (RFC 9110 §5.5: NUL, bare CR, \x11… are not field-vchar), no
+ * obs-fold; one Content-Length (repeats must agree), never with Transfer-Encoding.
  */
-const STATUS_LINE = /^HTTP\/1\.[01] (\d{3})(?: ([^\0\r]*))?$/;
-const HEADER_LINE = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+):[ \t]*([^\0\r\n]*?)[ \t]*$/;
+// eslint-disable-next-line no-control-regex -- the control characters are what these classes exclude
+const STATUS_LINE = /^HTTP\/1\.[01] (\d{3})(?: ([^\0-\x08\x0a-\x1f\x7f]*))?$/;
+// eslint-disable-next-line no-control-regex -- as above
+const HEADER_LINE = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+):[ \t]*([^\0-\x08\x0a-\x1f\x7f]*?)[ \t]*$/;
 
 function addHeader(headers: Map<string, string>, line: string): void {
   const m = HEADER_LINE.exec(line);
@@ -165,10 +168,20 @@ async function readBody(conn: Conn, headers: Map<string, string>): Promise<Buffe
     if (!/(?:^|,)[ \t]*chunked[ \t]*$/i.test(te)) throw new CheckFailure(`unsupported Transfer-Encoding ${quote(te)}`);
     for (;;) {
       const sizeLine = await conn.expectLine();
-      const m = /^([0-9a-fA-F]{1,12})[ \t]*(?:;[^\0]*)?$/.exec(sizeLine);
+      // Chunk extensions (ignored) in visible ASCII only, as node:http: no control or 8-bit bytes.
+      const m = /^([0-9a-fA-F]{1,12})[ \t]*(?:;[\t\x20-\x7e]*)?$/.exec(sizeLine);
       if (m === null) throw new CheckFailure(`bad chunk size ${quote(sizeLine)}`);
       const size = Number.parseInt(m[1]!, 16);
-      if (size === 0) break;
+      if (size === 0) {
+        // The trailer section (RFC 9112 §7.1.2): field lines, as strict as the header's, up to the empty
+        // line that ends the message; a garbage trailer or a close before that line is a broken reply.
+        for (let n = 0; ; n++) {
+          const trailer = await conn.expectLine();
+          if (trailer === '') break;
+          if (n >= MAX_HEADERS || !HEADER_LINE.test(trailer)) throw new CheckFailure(`malformed or too many trailer lines, at ${quote(trailer)}`);
+        }
+        break;
+      }
       const before = have;
       if (!(await take(size))) {
         if (have >= MAX_REPLY_BYTES) break;

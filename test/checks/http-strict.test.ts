@@ -31,6 +31,10 @@ test.each([
   { name: 'chunk size 0x6', reply: `${ok200}Transfer-Encoding: chunked\r\n\r\n0x6\r\nneedle\r\n0\r\n\r\n`, down: /bad chunk size "0x6"/ },
   { name: 'a chunk not followed by CRLF', reply: `${ok200}Transfer-Encoding: chunked\r\n\r\n3\r\nneedle\r\n0\r\n\r\n`, down: /not followed by CRLF/ },
   { name: 'a chunked body cut before its last chunk', reply: `${ok200}Transfer-Encoding: chunked\r\n\r\n6\r\nneedle\r\n`, down: /connection closed without a reply|closed/ },
+  { name: 'a trailer line without a colon', reply: `${ok200}Transfer-Encoding: chunked\r\n\r\n6\r\nneedle\r\n0\r\nX-TrTP/1.1 100 Continue\r\n\r\n`, down: /malformed or too many trailer lines, at "X-TrTP\/1\.1 100 Continue"/ },
+  { name: 'a chunked body closed before the empty line after its last chunk', reply: `${ok200}Transfer-Encoding: chunked\r\n\r\n6\r\nneedle\r\n0\r\n`, down: /connection closed without a reply/ },
+  { name: 'a control character in a header value', reply: `${ok200}X-A: b\x11\r\nContent-Length: 6\r\n\r\nneedle`, down: /malformed header line/ },
+  { name: 'an 8-bit byte in a chunk extension', reply: `${ok200}Transfer-Encoding: chunked\r\n\r\n6;ext\xf41\r\nneedle\r\n0\r\n\r\n`, down: /bad chunk size/ },
   { name: 'an obs-folded header', reply: `${ok200}X-A: b\r\n  folded\r\nContent-Length: 6\r\n\r\nneedle`, down: /malformed header line " {2}folded"/ },
 ])('down: $name', async (c) => {
   const peer = await rawPeer(c.reply);

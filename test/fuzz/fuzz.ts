@@ -1,6 +1,8 @@
 // `make fuzz` (issue 13): generated and mutated inputs through the config parser and every network reply
 // parser. Prints counts, crashes (an exception the code did not mean: TypeError, RangeError, …), hangs
-// (a case over HANG_MS), peak memory and the slowest case. Exit 1 on any crash, hang or oracle mismatch.
+// (see `timed`: CPU time, not wall time, so a loaded machine does not fake one), peak memory and the slowest
+// case. Exit 1 on any crash, hang or oracle mismatch. Progress goes to stderr every PROGRESS_MS; SIGINT/SIGTERM
+// print the counts so far (every stage yields to the event loop, so the signal handler gets to run).
 // Sizes: FUZZ_CONFIGS (default 1,000,000), FUZZ_REPLIES (default 100,000 per reply parser).
 import http from 'node:http';
 import net from 'node:net';
@@ -16,7 +18,9 @@ import type { CheckSpec } from '../../src/checks/types.js';
 
 const CONFIGS = Number(process.env['FUZZ_CONFIGS'] ?? 1_000_000);
 const REPLIES = Number(process.env['FUZZ_REPLIES'] ?? 100_000);
+/** A case that burns this much CPU, or takes this long twice in a row (wall clock, for the network stages), hangs. */
 const HANG_MS = 2000;
+const PROGRESS_MS = 30_000;
 const MEMORY_LIMIT = 1536 * 1024 * 1024;
 
 // A seeded PRNG (xorshift32) so a run can be repeated: FUZZ_SEED.
@@ -38,6 +42,7 @@ interface Tally {
   hangs: number;
   mismatches: number;
   slowestMs: number;
+  slowestCpuMs: number;
   slowest: string;
   notes: Map<string, number>;
   firstProblem?: string;
@@ -46,7 +51,7 @@ const tallies: Tally[] = [];
 let peakRss = 0;
 
 function tally(name: string): Tally {
-  const t: Tally = { name, runs: 0, crashes: 0, hangs: 0, mismatches: 0, slowestMs: 0, slowest: '', notes: new Map() };
+  const t: Tally = { name, runs: 0, crashes: 0, hangs: 0, mismatches: 0, slowestMs: 0, slowestCpuMs: 0, slowest: '', notes: new Map() };
   tallies.push(t);
   return t;
 }
@@ -59,14 +64,42 @@ function problem(t: Tally, kind: 'crash' | 'hang' | 'mismatch', input: string, d
   else t.mismatches++;
   t.firstProblem ??= `${kind}: ${detail} on ${JSON.stringify(input.slice(0, 300))}`;
 }
-function timed(t: Tally, input: string, ms: number): void {
+/** A case's cost: wall clock and this process's CPU time (user + system), both in ms. */
+interface Cost { wallMs: number; cpuMs: number }
+function startCost(): { wall: number; cpu: NodeJS.CpuUsage } {
+  return { wall: performance.now(), cpu: process.cpuUsage() };
+}
+function endCost(s: { wall: number; cpu: NodeJS.CpuUsage }): Cost {
+  const c = process.cpuUsage(s.cpu);
+  return { wallMs: performance.now() - s.wall, cpuMs: (c.user + c.system) / 1000 };
+}
+let lastProgress = performance.now();
+/**
+ * Counts one case. A hang is CPU time over HANG_MS (a runaway parser burns CPU whatever the load), or, for
+ * a case that waits on sockets, wall time over HANG_MS that a second run of the same input, on its own,
+ * repeats: on a machine at load 18 a 50 ms case can wait 2 s for a core (last-run.txt had one such "hang").
+ */
+async function timed(t: Tally, input: string, cost: Cost, rerun?: () => Promise<Cost>): Promise<void> {
   t.runs++;
-  if (ms > t.slowestMs) {
-    t.slowestMs = ms;
+  if (cost.wallMs > t.slowestMs) {
+    t.slowestMs = cost.wallMs;
     t.slowest = input.slice(0, 200);
   }
-  if (ms > HANG_MS) problem(t, 'hang', input, `${ms.toFixed(0)} ms`);
-  if (t.runs % 100_000 === 0) console.error(`[fuzz] ${t.name}: ${t.runs} cases, ${t.crashes} crashes, ${t.hangs} hangs, ${t.mismatches} mismatches, slowest ${t.slowestMs.toFixed(1)} ms`);
+  t.slowestCpuMs = Math.max(t.slowestCpuMs, cost.cpuMs);
+  if (cost.cpuMs > HANG_MS) problem(t, 'hang', input, `${cost.cpuMs.toFixed(0)} ms of CPU`);
+  else if (cost.wallMs > HANG_MS) {
+    const again = rerun === undefined ? cost : await rerun();
+    if (again.wallMs > HANG_MS || again.cpuMs > HANG_MS) problem(t, 'hang', input, `${cost.wallMs.toFixed(0)} ms, then ${again.wallMs.toFixed(0)} ms when re-run`);
+    else note(t, 'slow under load, fast when re-run (not a hang)');
+  }
+  if ((t.runs & 255) === 0) {
+    // A timer turn: without it a stage of synchronous or microtask-only work starves SIGTERM and progress.
+    await new Promise((r) => setImmediate(r));
+    if (performance.now() - lastProgress > PROGRESS_MS) {
+      lastProgress = performance.now();
+      console.error(`[fuzz] ${t.name}: ${t.runs} cases, ${t.crashes} crashes, ${t.hangs} hangs, ${t.mismatches} mismatches, slowest ${t.slowestMs.toFixed(1)} ms (CPU ${t.slowestCpuMs.toFixed(1)} ms)`);
+    }
+  }
   if ((t.runs & 1023) === 0) {
     const rss = process.memoryUsage().rss;
     peakRss = Math.max(peakRss, rss);
@@ -74,7 +107,6 @@ function timed(t: Tally, input: string, ms: number): void {
   }
 }
 const unintended = (e: unknown): boolean => !(e instanceof Error) || e instanceof TypeError || e instanceof RangeError || e instanceof ReferenceError;
-const now = (): number => performance.now();
 
 // ---------------------------------------------------------------------------------------------- configs
 const resolver = staticResolver({ hosts: { web1: ['10.0.0.11'], web2: ['10.0.0.12'] }, services: { www: 80, http: 80, https: 443, domain: 53, ftp: 21, smtp: 25 } });
@@ -125,14 +157,15 @@ function hugeRange(text: string): boolean {
 }
 async function fuzzConfigs(): Promise<void> {
   const t = tally('config parser');
-  for (let i = 0; i < CONFIGS; i++) {
+  // CONFIGS counts configs that reached the parser; the skipped ones come on top.
+  while (t.runs < CONFIGS) {
     const base = seeds.length > 0 && rnd(2) === 0 ? pick(seeds) : generateConfig();
     const text = rnd(5) === 0 ? base : mutate(base);
     if (hugeRange(text)) {
       note(t, 'skipped (range wider than 1,024 addresses)');
       continue;
     }
-    const t0 = now();
+    const c0 = startCost();
     try {
       const r = await parseConfig(text, { file: 'fuzz.cf', resolver, hostname: 'director' });
       note(t, r.ok ? 'valid' : 'rejected with diagnostics');
@@ -140,7 +173,7 @@ async function fuzzConfigs(): Promise<void> {
     } catch (e) {
       problem(t, 'crash', text, String(e));
     }
-    timed(t, text, now() - t0);
+    await timed(t, text, endCost(c0));
   }
 }
 
@@ -197,49 +230,119 @@ function spec(port: number, over: Partial<CheckSpec>): CheckSpec {
     login: '', passwd: '', database: '', secret: '', checkTimeoutMs: 2000, negotiateTimeoutMs: 2000, attempts: 1, hostname: 'director', ...over,
   };
 }
-/** node:http's verdict on the same bytes: status and body, or its parse error. */
-function nodeHttp(port: number): Promise<{ status: number; body: string } | { error: string }> {
+/**
+ * node:http's verdict on the same bytes: status and body, or its parse error. A reply node:http completed
+ * (res.complete) before refusing what followed it keeps its status and body, with the refusal in `after`.
+ */
+type NodeVerdict = { status: number; body: string; after?: string } | { error: string };
+function nodeHttp(port: number): Promise<NodeVerdict> {
   return new Promise((resolve) => {
-    const req = http.get({ host: '127.0.0.1', port, path: '/', agent: false, headers: { Connection: 'close' } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (d: Buffer) => chunks.push(d));
-      res.on('end', () => resolve(res.complete ? { status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('latin1') } : { error: 'incomplete' }));
-      res.on('error', (e) => resolve({ error: e.message }));
-      res.on('aborted', () => resolve({ error: 'aborted' }));
+    let res: http.IncomingMessage | undefined;
+    let after: string | undefined;
+    const chunks: Buffer[] = [];
+    const req = http.get({ host: '127.0.0.1', port, path: '/', agent: false, headers: { Connection: 'close' } }, (r) => {
+      res = r;
+      r.on('data', (d: Buffer) => chunks.push(d));
+      r.on('end', () => resolve(r.complete ? { status: r.statusCode ?? 0, body: Buffer.concat(chunks).toString('latin1'), ...(after !== undefined ? { after } : {}) } : { error: 'incomplete' }));
+      r.on('error', (e) => resolve({ error: e.message }));
+      r.on('aborted', () => resolve({ error: 'aborted' }));
     });
-    req.on('error', (e) => resolve({ error: (e as NodeJS.ErrnoException).code ?? e.message }));
+    req.on('error', (e) => {
+      const code = (e as NodeJS.ErrnoException).code ?? e.message;
+      // The message was already complete: its 'end' is still to come (the stream ends on the next tick).
+      if (res?.complete === true) after = code;
+      else resolve({ error: code });
+    });
   });
+}
+/** The heads (status line and header fields up to the empty line, of 1xx interim replies and the final one) with each bare LF made CRLF. */
+function crlfHead(reply: string): string | undefined {
+  let cut = 0;
+  for (;;) {
+    const end = /\r?\n\r?\n/.exec(reply.slice(cut));
+    const interim = /^HTTP\/\d\.\d 1\d\d/.test(reply.slice(cut));
+    cut = end === null ? reply.length : cut + end.index + end[0].length;
+    if (end === null || !interim) break;
+  }
+  const head = reply.slice(0, cut);
+  // Also drop "Connection: close" from 1xx interim heads: node:http then refuses the final reply
+  // (HPE_CLOSED_CONNECTION), but the final reply still follows an interim one (RFC 9110 §15.2).
+  const fixed = head.replace(/(?<!\r)\n/g, '\r\n').replace(/^(HTTP\/\d\.\d 1\d\d[^\n]*\r\n(?:[^\r\n]+\r\n)*?)Connection: close\r\n/gim, '$1');
+  return fixed === head ? undefined : fixed + reply.slice(cut);
+}
+/**
+ * Where we say up and node:http does not: the classes where node:http is stricter than the RFC for a
+ * reason that does not matter to a health check. Returns the note the case is counted under, or undefined
+ * (a mismatch). Triaged from the 72 mismatches of the first run:
+ * - Bytes after a complete Content-Length or chunked message: handled by the caller (`after`), since
+ *   node:http completes the same reply first. We stop reading at the end of the message (as LWP's
+ *   Net::HTTP; a keep-alive server need not close, and what follows is not this reply); node:http, having
+ *   sent "Connection: close", parses them as a next response and refuses them (HPE_CLOSED_CONNECTION, or
+ *   HPE_INVALID_CONSTANT when they do not start with "HTTP/"). The first run's "100 Continue" case was this
+ *   class: 1xx interim replies are legal HTTP/1.1 (RFC 9110 §15.2), LWP skips them, we skip them and
+ *   node:http handles them too ('information' event); only the bytes past its final reply's length differed.
+ * - "Connection: close" on a 1xx interim reply (HPE_CLOSED_CONNECTION on the final one): dropped before
+ *   re-asking, the final reply follows the interim one whatever it says.
+ * - A bare LF ending the status line or a header line (HPE_CR_EXPECTED / HPE_LF_EXPECTED): RFC 9112 §2.2
+ *   lets a recipient take a single LF as the line terminator, and LWP's Net::HTTP does. The same bytes
+ *   with CRLF in the head must satisfy node:http, else it stays a mismatch.
+ * Ours to fix (now down, tests in http-strict.test.ts): malformed trailer lines after the last chunk, a
+ * close before the trailer's empty line, control characters in header values, 8-bit chunk extensions.
+ */
+async function lenientByDesign(srv: { set(r: string): void; port: number }, reply: string): Promise<string | undefined> {
+  const fixed = crlfHead(reply);
+  if (fixed === undefined) return undefined;
+  srv.set(fixed);
+  const v = await nodeHttp(srv.port);
+  srv.set(reply);
+  const agrees = !('error' in v) && v.status >= 200 && v.status < 300 && v.body.includes('NEEDLE');
+  return agrees ? 'up; node:http refuses a bare LF in the head (RFC 9112 §2.2 allows it), agrees with CRLF (and no Connection: close on a 1xx)' : undefined;
 }
 async function fuzzHttp(): Promise<void> {
   const t = tally('HTTP reply (oracle: node:http)');
   const srv = await rawServer();
+  const classes = new Map<string, string>();
   try {
     for (let i = 0; i < REPLIES; i++) {
       const reply = generateHttp();
       srv.set(reply);
-      const t0 = now();
+      const run = () => httpCheck(spec(srv.port, { receive: 'NEEDLE' }), new AbortController().signal);
+      const rerun = async (): Promise<Cost> => {
+        const c1 = startCost();
+        await run().catch(() => undefined);
+        return endCost(c1);
+      };
+      const c0 = startCost();
       let ours;
       try {
-        ours = await httpCheck(spec(srv.port, { receive: 'NEEDLE' }), new AbortController().signal);
+        ours = await run();
       } catch (e) {
         problem(t, 'crash', reply, String(e));
-        timed(t, reply, now() - t0);
+        await timed(t, reply, endCost(c0), rerun);
         continue;
       }
-      timed(t, reply, now() - t0);
+      await timed(t, reply, endCost(c0), rerun);
       const theirs = await nodeHttp(srv.port);
       const nodeUp = !('error' in theirs) && theirs.status >= 200 && theirs.status < 300 && theirs.body.includes('NEEDLE');
-      // We stop reading at Content-Length (a keep-alive server need not close); node:http, told "close",
-      // also refuses bytes past it. Counted apart, not hidden.
-      if (ours.ok && 'error' in theirs && theirs.error === 'HPE_CLOSED_CONNECTION') {
-        note(t, 'up; node:http refuses bytes past Content-Length that we never read');
+      if (ours.ok && nodeUp && 'after' in theirs) {
+        note(t, `up; node:http agrees on the reply, then refuses bytes after it that we never read (${theirs.after})`);
         continue;
       }
-      if (ours.ok && !nodeUp) problem(t, 'mismatch', reply, `we said up, node:http said ${JSON.stringify(theirs).slice(0, 120)}`);
+      if (ours.ok && !nodeUp) {
+        const why = await lenientByDesign(srv, reply);
+        if (why !== undefined) {
+          note(t, why);
+          continue;
+        }
+        const cls = 'error' in theirs ? theirs.error : `status ${theirs.status}${theirs.body.includes('NEEDLE') ? '' : ', no NEEDLE'}`;
+        if (!classes.has(cls)) classes.set(cls, reply);
+        problem(t, 'mismatch', reply, `we said up, node:http said ${JSON.stringify(theirs).slice(0, 120)}`);
+      }
       note(t, ours.ok ? 'up (node:http agrees)' : nodeUp ? 'down where node:http accepts (stricter)' : 'down (node:http agrees)');
     }
   } finally {
     srv.close();
+    for (const [cls, reply] of classes) console.log(`    mismatch class ${cls}: first on ${JSON.stringify(reply.slice(0, 300))}`);
   }
 }
 
@@ -283,7 +386,7 @@ async function fuzzDns(): Promise<void> {
   const query = encodeQuery(0x1234, 'www.example.com', 1);
   for (let i = 0; i < REPLIES; i++) {
     const msg = generateDns(query);
-    const t0 = now();
+    const c0 = startCost();
     try {
       const r = decodeReply(msg);
       const j = await judgeDns(r, rnd(2) ? '' : '^10\\.', 1000);
@@ -292,7 +395,7 @@ async function fuzzDns(): Promise<void> {
       if (unintended(e)) problem(t, 'crash', msg.toString('hex'), String(e));
       else note(t, 'malformed (reported)');
     }
-    timed(t, msg.toString('hex'), now() - t0);
+    await timed(t, msg.toString('hex'), endCost(c0));
   }
 }
 
@@ -315,19 +418,19 @@ function generateRadius(request: Buffer, secret: string): Buffer {
   if (rnd(6) === 0) msg = msg.subarray(0, rnd(msg.length + 1));
   return msg;
 }
-function fuzzRadius(): void {
+async function fuzzRadius(): Promise<void> {
   const t = tally('RADIUS reply');
   const secret = 'fuzzsecret';
   const request = accessRequest(7, randomBytes(16), 'user', 'pass', secret, '127.0.0.1');
   for (let i = 0; i < REPLIES; i++) {
     const msg = generateRadius(request, secret);
-    const t0 = now();
+    const c0 = startCost();
     try {
       note(t, judgeRadius(msg, request, secret).ok ? 'Access-Accept' : 'down with a reason');
     } catch (e) {
       problem(t, 'crash', msg.toString('hex'), String(e));
     }
-    timed(t, msg.toString('hex'), now() - t0);
+    await timed(t, msg.toString('hex'), endCost(c0));
   }
 }
 
@@ -352,15 +455,20 @@ async function fuzzLines(): Promise<void> {
   try {
     for (let i = 0; i < REPLIES; i++) {
       current = generateSmtp();
-      const t0 = now();
+      const run = () => smtpCheck(spec(port, { negotiateTimeoutMs: 1000 }), new AbortController().signal);
+      const c0 = startCost();
       try {
-        const r = await smtpCheck(spec(port, { negotiateTimeoutMs: 1000 }), new AbortController().signal);
+        const r = await run();
         note(t, r.ok ? 'up' : 'down with a reason');
         if (!r.ok && r.reason === '') problem(t, 'mismatch', current, 'down without a reason');
       } catch (e) {
         problem(t, 'crash', current, String(e));
       }
-      timed(t, current, now() - t0);
+      await timed(t, current, endCost(c0), async () => {
+        const c1 = startCost();
+        await run().catch(() => undefined);
+        return endCost(c1);
+      });
     }
   } finally {
     srv.close();
@@ -371,7 +479,7 @@ async function fuzzLines(): Promise<void> {
 function report(totalMs: number): boolean {
   let bad = false;
   for (const t of tallies) {
-    console.log(`${t.name}: ${t.runs.toLocaleString('en')} cases, ${t.crashes} crashes, ${t.hangs} hangs, ${t.mismatches} mismatches; slowest ${t.slowestMs.toFixed(1)} ms on ${JSON.stringify(t.slowest.slice(0, 100))}`);
+    console.log(`${t.name}: ${t.runs.toLocaleString('en')} cases, ${t.crashes} crashes, ${t.hangs} hangs, ${t.mismatches} mismatches; slowest ${t.slowestMs.toFixed(1)} ms on ${JSON.stringify(t.slowest.slice(0, 100))} (most CPU for one case ${t.slowestCpuMs.toFixed(1)} ms)`);
     for (const [k, n] of t.notes) console.log(`    ${k}: ${n.toLocaleString('en')}`);
     if (t.firstProblem !== undefined) console.log(`    first problem: ${t.firstProblem}`);
     bad ||= t.crashes + t.hangs + t.mismatches > 0;
@@ -380,12 +488,12 @@ function report(totalMs: number): boolean {
   return !bad;
 }
 
-const start = now();
+const start = performance.now();
 // Interrupted (Ctrl-C, a time limit): print what ran so far, marked as partial.
 for (const sig of ['SIGINT', 'SIGTERM'] as const) {
   process.on(sig, () => {
     console.log(`PARTIAL RUN (${sig})`);
-    report(now() - start);
+    report(performance.now() - start);
     process.exit(2);
   });
 }
@@ -393,8 +501,8 @@ const only = process.env['FUZZ_ONLY'];
 const stages: Array<[string, () => void | Promise<void>]> = [['configs', fuzzConfigs], ['http', fuzzHttp], ['dns', fuzzDns], ['radius', fuzzRadius], ['lines', fuzzLines]];
 for (const [name, run] of stages) {
   if (only !== undefined && !only.split(',').includes(name)) continue;
-  const t0 = now();
+  const t0 = performance.now();
   await run();
-  console.error(`[fuzz] ${name} done in ${((now() - t0) / 1000).toFixed(0)} s`);
+  console.error(`[fuzz] ${name} done in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
 }
-process.exit(report(now() - start) ? 0 : 1);
+process.exit(report(performance.now() - start) ? 0 : 1);
