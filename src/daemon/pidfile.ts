@@ -76,10 +76,10 @@ export function isLdirectordProcess(pid: number): boolean {
 /**
  * Stricter than upstream's substring test (issue 13 item 8): one argument of the process is the
  * ldirectord program itself (".../ldirectord", as Perl's `perl -w /usr/sbin/ldirectord start` or our
- * `node /usr/sbin/ldirectord`), so `tail -f /var/log/ldirectord.log` named in a pid file is never taken.
+ * `node /usr/sbin/ldirectord`; a copy of the Perl script kept as `ldirectord.pl` counts too), so `tail -f /var/log/ldirectord.log` named in a pid file is never taken.
  */
 export function runsLdirectord(pid: number): boolean {
-  return processStartTime(pid) !== undefined && argvOf(pid).some((a) => /^ldirectord(\.[cm]?js)?$/.test(basename(a)));
+  return processStartTime(pid) !== undefined && argvOf(pid).some((a) => /^ldirectord(\.(?:[cm]?js|pl))?$/.test(basename(a)));
 }
 
 /** The config path a running daemon of ours serves (from its environment), if readable. */
