@@ -26,6 +26,13 @@ export const DEVIATIONS = [
     re: /^(Added real server|Quiescent real server): /,
     what: 'same cause: the first state of a real is logged as its add',
   },
+  {
+    id: 'P4',
+    side: 'ng',
+    // Issue 13 item 14: why a real is taken out is logged (Perl never logs a check's failure reason).
+    re: /^Check failed: real server /,
+    what: 'the reason a check failed is logged before the real is taken out',
+  },
 ];
 
 export function parseTable(text) {
