@@ -98,7 +98,7 @@ const boundaries = [
 ];
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'coverage/', 'debian/', 'bench/results/', '.vmrig/'] },
+  { ignores: ['dist/', 'build/', 'node_modules/', 'coverage/', 'debian/', 'bench/results/', '.vmrig/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
