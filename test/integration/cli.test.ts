@@ -1,7 +1,7 @@
 // The CLI lifecycle with real processes: start/status/reload/stop, pid files, exit codes, upstream bugs fixed.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { buildCli } from '../support/cli-build.js';
 import { join } from 'node:path';
 import { inotifyWatchesOn } from '../support/inotify.js';
 
@@ -58,16 +58,7 @@ const alive = (pid: number) => {
 };
 
 beforeAll(() => {
-  root = mkdtempSync(join(tmpdir(), 'ldird-cli-'));
-  const build = join(root, 'build');
-  const tsc = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json', '--outDir', build], { encoding: 'utf8' });
-  // Type errors elsewhere in the tree (typecheck's job) do not stop tsc from emitting JavaScript.
-  if (!existsSync(join(build, 'src/cli.js'))) throw new Error(`build failed:\n${tsc.stdout}${tsc.stderr}`);
-  writeFileSync(join(root, 'package.json'), '{"type":"module"}\n');
-  symlinkSync(join(process.cwd(), 'node_modules'), join(root, 'node_modules'));
-  // The script's name carries "ldirectord", which is what upstream's liveness test looks for.
-  bin = join(root, 'ldirectord.js');
-  writeFileSync(bin, "import { main } from './build/src/cli.js';\nmain(process.argv.slice(2)).then((c) => { process.exitCode = c; });\n");
+  ({ root, bin } = buildCli('ldird-cli-'));
   etc = join(root, 'etc');
   run = join(root, 'run');
   mkdirSync(etc);

@@ -6,8 +6,8 @@ import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import { connect } from 'node:net';
 import type { Socket } from 'node:net';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { buildCli } from '../support/cli-build.js';
 import { join } from 'node:path';
 import { freePort } from '../support/ports.js';
 import { queryControl } from '../../src/status/control.js';
@@ -111,14 +111,7 @@ let xss: Real;
 let cfg: string;
 
 beforeAll(async () => {
-  root = mkdtempSync(join(tmpdir(), 'ldird-status-'));
-  const build = join(root, 'build');
-  const tsc = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json', '--outDir', build], { encoding: 'utf8' });
-  if (!existsSync(join(build, 'src/cli.js'))) throw new Error(`build failed:\n${tsc.stdout}${tsc.stderr}`);
-  writeFileSync(join(root, 'package.json'), '{"type":"module"}\n');
-  symlinkSync(join(process.cwd(), 'node_modules'), join(root, 'node_modules'));
-  bin = join(root, 'ldirectord.js');
-  writeFileSync(bin, "import { main } from './build/src/cli.js';\nmain(process.argv.slice(2)).then((c) => { process.exitCode = c; });\n");
+  ({ root, bin } = buildCli('ldird-status-'));
   run = join(root, 'run');
   out = process.env.LDIRD_TEST_OUTPUT ?? join(root, 'out');
   mkdirSync(run);
