@@ -11,24 +11,24 @@ import { FakeIpvs } from '../../src/ipvs/index.js';
 import { MemoryLogger } from '../../src/log/index.js';
 import type { Daemon } from '../../src/daemon/daemon.js';
 import { startTestDaemon } from '../support/daemon.js';
-import { startSmtpRecorder, type SmtpRecorder } from '../support/smtp.js';
+import { startMailServer, type MailServer, type ReceivedMail } from '../support/smtp.js';
 
 // smtp= takes a host only (port 25, as upstream's Net::SMTP use), so the server gets its own loopback address.
 const SMTP_HOST = '127.0.0.25';
 
 let dir: string;
-let smtp: SmtpRecorder;
+let smtp: MailServer;
 let web: HttpServer;
 let page = 'fake';
-let mails: string[] = [];
+let mails: ReceivedMail[] = [];
 let daemon: Daemon | undefined;
 let alerts: AlertSender;
 
 beforeAll(async () => {
   if (process.getuid?.() !== 0) return;
   dir = mkdtempSync(join(tmpdir(), 'ldird-alert-'));
-  smtp = await startSmtpRecorder({ host: SMTP_HOST, port: 25 });
-  mails = smtp.messages;
+  smtp = await startMailServer({ host: SMTP_HOST, port: 25 });
+  mails = smtp.mails;
   web = createHttp((_q, r) => r.end(page));
   await new Promise<void>((res) => web.listen(0, '127.0.0.2', () => res()));
   const port = (web.address() as AddressInfo).port;
@@ -51,7 +51,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await daemon?.stop('TERM');
   alerts?.stop();
-  smtp?.server.close();
+  await smtp?.close();
   web?.close();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
@@ -59,7 +59,7 @@ afterAll(async () => {
 async function until(pred: () => boolean, ms: number): Promise<void> {
   const t0 = Date.now();
   while (!pred()) {
-    if (Date.now() - t0 > ms) throw new Error(`not within ${ms} ms; mails: ${JSON.stringify(mails)}`);
+    if (Date.now() - t0 > ms) throw new Error(`not within ${ms} ms; mails: ${JSON.stringify(mails.map((m) => m.parsed.subject))}`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }
@@ -69,11 +69,13 @@ const maybe = process.getuid?.() === 0 ? describe : describe.skip;
 
 maybe('emailalert over SMTP', () => {
   it('mails "Added real server" when the real comes up and "Quiescent real server" when it fails', async () => {
-    await until(() => mails.some((m) => m.includes('Subject: Added real server: 127.0.0.2:')), 8000);
+    await until(() => mails.some((m) => m.parsed.subject?.startsWith('Added real server: 127.0.0.2:') === true), 8000);
     page = 'broken';
-    await until(() => mails.some((m) => m.includes('Subject: Quiescent real server: 127.0.0.2:')), 8000);
-    const q = mails.find((m) => m.includes('Quiescent'))!;
-    expect(q).toContain('From: lvs@example.org\nTo: ops@example.org\n');
-    expect(q).toMatch(/\nldirectord host: director\nLog-Message: Quiescent real server: 127\.0\.0\.2:\d+ \(127\.0\.0\.1:80\) \(Weight set to 0\)\nDaemon-Status: running\n/);
+    await until(() => mails.some((m) => m.parsed.subject?.startsWith('Quiescent real server: 127.0.0.2:') === true), 8000);
+    const q = mails.find((m) => m.parsed.subject?.startsWith('Quiescent') === true)!;
+    expect(q.parsed.from?.text).toBe('lvs@example.org');
+    expect(q.parsed.to).toMatchObject({ text: 'ops@example.org' });
+    expect(q.rcptTo).toEqual(['ops@example.org']);
+    expect(q.parsed.text).toMatch(/^ldirectord host: director\nLog-Message: Quiescent real server: 127\.0\.0\.2:\d+ \(127\.0\.0\.1:80\) \(Weight set to 0\)\nDaemon-Status: running\n$/);
   });
 });

@@ -1,59 +1,64 @@
-// A recording SMTP server on loopback for the e-mail alert tests: each session's commands and each delivered message.
-import { createServer } from 'node:net';
-import type { AddressInfo, Server } from 'node:net';
+// A real SMTP server (the smtp-server package) on loopback for the e-mail alert tests: each delivered message
+// with its envelope, EHLO name, whether the session was encrypted, and the message parsed by mailparser.
+import { readFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { simpleParser, type ParsedMail } from 'mailparser';
+import { SMTPServer } from 'smtp-server';
 
-/** One SMTP session as the server saw it. */
-export interface SmtpSession {
-  readonly cmds: string[];
-  data: string;
+/** One message as the server received it. */
+export interface ReceivedMail {
+  readonly mailFrom: string;
+  readonly rcptTo: string[];
+  /** The client's EHLO/HELO name. */
+  readonly helo: string;
+  /** True when the message came over a STARTTLS-upgraded session. */
+  readonly secure: boolean;
+  /** The message as sent (CRLF line ends, transfer-encoded). */
+  readonly raw: string;
+  readonly parsed: ParsedMail;
 }
 
-/** A running recorder. */
-export interface SmtpRecorder {
-  readonly server: Server;
+/** A running server. */
+export interface MailServer {
   readonly port: number;
-  readonly sessions: SmtpSession[];
-  /** Every message completed with "." so far, in order. */
-  readonly messages: string[];
+  /** Every message accepted so far, in order. */
+  readonly mails: ReceivedMail[];
+  close(): Promise<void>;
 }
 
-/** Starts the recorder on host:port (port 0 = any); `rejectRcpt` answers RCPT with 550. */
-export function startSmtpRecorder(opts: { host?: string; port?: number; rejectRcpt?: boolean } = {}): Promise<SmtpRecorder> {
-  const sessions: SmtpSession[] = [];
-  const messages: string[] = [];
-  const server = createServer((sock) => {
-    const s: SmtpSession = { cmds: [], data: '' };
-    sessions.push(s);
-    let inData = false;
-    let buf = '';
-    sock.write('220 test ESMTP\r\n');
-    sock.on('data', (chunk) => {
-      buf += chunk.toString('utf8');
-      let nl;
-      while ((nl = buf.indexOf('\r\n')) >= 0) {
-        const line = buf.slice(0, nl);
-        buf = buf.slice(nl + 2);
-        if (inData) {
-          if (line === '.') {
-            inData = false;
-            messages.push(s.data);
-            sock.write('250 queued\r\n');
-          } else s.data += `${line}\n`;
-          continue;
-        }
-        s.cmds.push(line);
-        if (line === 'DATA') {
-          inData = true;
-          sock.write('354 go ahead\r\n');
-        } else if (line === 'QUIT') sock.end('221 bye\r\n');
-        else if (line.startsWith('RCPT') && opts.rejectRcpt) sock.write('550 no such user\r\n');
-        else sock.write('250 ok\r\n');
-      }
-    });
+/** Starts a server on host:port (port 0 = any); `tls` offers STARTTLS with that certificate, else no STARTTLS. */
+export async function startMailServer(opts: { host?: string; port?: number; tls?: { cert: string; key: string } } = {}): Promise<MailServer> {
+  const mails: ReceivedMail[] = [];
+  const server = new SMTPServer({
+    logger: false,
+    authOptional: true,
+    disabledCommands: opts.tls ? ['AUTH'] : ['AUTH', 'STARTTLS'],
+    ...(opts.tls ? { key: readFileSync(opts.tls.key), cert: readFileSync(opts.tls.cert) } : {}),
+    onData(stream, session, done) {
+      const chunks: Buffer[] = [];
+      stream.on('data', (c: Buffer) => chunks.push(c));
+      stream.on('end', () => {
+        const raw = Buffer.concat(chunks).toString('latin1');
+        void simpleParser(Buffer.concat(chunks)).then((parsed) => {
+          const from = session.envelope.mailFrom;
+          mails.push({
+            mailFrom: from ? from.address : '',
+            rcptTo: session.envelope.rcptTo.map((r) => r.address),
+            helo: session.hostNameAppearsAs,
+            secure: session.secure,
+            raw,
+            parsed,
+          });
+          done();
+        }, done);
+      });
+    },
   });
-  return new Promise((res, rej) =>
-    server.once('error', rej).listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () =>
-      res({ server, port: (server.address() as AddressInfo).port, sessions, messages }),
-    ),
-  );
+  server.on('error', () => undefined);
+  await new Promise<void>((resolve, reject) => {
+    server.server.once('error', reject);
+    server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => resolve());
+  });
+  const port = (server.server.address() as AddressInfo).port;
+  return { port, mails, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
 }

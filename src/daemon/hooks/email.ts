@@ -1,5 +1,4 @@
 // E-mail alerts (emailalert, emailalertfreq, emailalertstatus, emailalertfrom, smtp) as upstream's ld_emailalert_*.
-import { spawn } from 'node:child_process';
 import { userInfo } from 'node:os';
 import type { Clock, TimerHandle } from '../../clock.js';
 import type { Logger } from '../../log/types.js';
@@ -7,13 +6,13 @@ import { msg } from '../../log/messages.js';
 import type { Config, VirtualService } from '../../model/config.js';
 import { eventMessage } from '../../reconcile/messages.js';
 import type { ReconcileEvent } from '../../reconcile/operations.js';
-import { sendSmtp } from './smtp.js';
+import { deliverMail, type AlertMail } from './mail.js';
 
 /** Daemon phase as the alert body and emailalertstatus name it. */
 export type AlertPhase = 'starting' | 'running' | 'stopping' | 'reloading';
 
-/** Sends one alert; resolves false on failure (tests inject a recorder). */
-export type MailTransport = (m: { to: string; from?: string; subject: string; body: string; smtp?: string }) => Promise<boolean>;
+/** Delivers one alert; rejects on failure (tests inject a recorder). */
+export type MailTransport = (m: AlertMail, smtpHost: string | undefined) => Promise<void>;
 
 /** Options of the alert sender. */
 export interface AlertOptions {
@@ -22,6 +21,10 @@ export interface AlertOptions {
   readonly hostname: string;
   /** Replaces SMTP/sendmail delivery (tests). */
   readonly transport?: MailTransport;
+  /** SMTP port (tests; upstream and the config always use 25). */
+  readonly smtpPort?: number;
+  /** Bound of one delivery (default 120 s). */
+  readonly mailTimeoutMs?: number;
   /** How often due resends are looked for (default 1 s). */
   readonly tickMs?: number;
 }
@@ -40,21 +43,18 @@ function alertId(e: ReconcileEvent): string | undefined {
   return 'rs' in e ? `${e.rs} (${e.v})` : undefined;
 }
 
-/** Default delivery: SMTP when smtp= is set, else sendmail -t (MailTools' usual choice). */
-async function defaultTransport(m: { to: string; from?: string; subject: string; body: string; smtp?: string }, hostname: string): Promise<boolean> {
-  const user = `${userInfo().username}@${hostname}`;
-  const headers: [string, string][] = [
-    ['From', m.from ?? user],
-    ['To', m.to],
-    ['Subject', m.subject],
-  ];
-  if (m.smtp) return sendSmtp({ server: m.smtp, heloName: hostname, envelopeFrom: user, rcpt: m.to, headers, body: m.body });
-  return new Promise((resolve) => {
-    const child = spawn('/usr/sbin/sendmail', ['-t'], { stdio: ['pipe', 'ignore', 'ignore'] });
-    child.on('error', () => resolve(false));
-    child.on('exit', (code) => resolve(code === 0));
-    child.stdin.end(headers.map(([k, v]) => `${k}: ${v}\n`).join('') + '\n' + m.body);
-  });
+/** Perl truth of a directive value: unset, "" and "0" are false (upstream's `if ($v->{servicename})`). */
+function perlTrue(s: string | undefined): s is string {
+  return s !== undefined && s !== '' && s !== '0';
+}
+
+/** Upstream's body (_ld_virtual_server_details adds only the lines whose value is set). */
+export function alertBody(hostname: string, subject: string, phase: AlertPhase, v: Pick<VirtualService, 'serviceName' | 'comment'>): string {
+  let details = '';
+  if (perlTrue(v.serviceName)) details += `Service name: ${v.serviceName}\n`;
+  if (perlTrue(v.comment)) details += `Comment: ${v.comment}\n`;
+  const body = `ldirectord host: ${hostname}\nLog-Message: ${subject}\nDaemon-Status: ${phase}\n`;
+  return details ? `${body}\n${details}\n` : body;
 }
 
 /** Turns applied IPVS events into e-mails and resends "Inaccessible real server" reminders. */
@@ -109,16 +109,29 @@ export class AlertSender {
     if (!v.emailAlertStatus.includes(this.phase)) return;
     const to = v.emailAlert;
     if (!to) return;
-    const subject = v.serviceName ? `[${v.serviceName}] ${subject0}` : subject0;
-    this.o.logger.log(msg.emailAlert(subject));
-    let body = `ldirectord host: ${this.o.hostname}\nLog-Message: ${subject}\nDaemon-Status: ${this.phase}\n`;
-    if (v.serviceName || v.comment) body += `\nService name: ${v.serviceName ?? ''}\nComment: ${v.comment ?? ''}\n\n`;
+    // Upstream logs the subject before it gets the [servicename] prefix.
+    this.o.logger.log(msg.emailAlert(subject0));
+    const subject = perlTrue(v.serviceName) ? `[${v.serviceName}] ${subject0}` : subject0;
     const from = this.config?.global.emailAlertFrom;
-    const m = { to, subject, body, ...(from ? { from } : {}), ...(v.smtp ? { smtp: v.smtp } : {}) };
-    const t = this.o.transport ?? ((x: typeof m) => defaultTransport(x, this.o.hostname));
-    this.pending = this.pending.then(async () => {
-      const ok = await t(m).catch(() => false);
-      if (!ok) this.o.logger.log(v.smtp ? msg.smtpFailed() : msg.mailFailed());
+    const m: AlertMail = { to, subject, body: alertBody(this.o.hostname, subject, this.phase, v), ...(from !== undefined ? { from } : {}) };
+    const deliver = this.o.transport ?? ((x: AlertMail, smtpHost: string | undefined) => this.deliver(x, smtpHost));
+    // One mail at a time, off the daemon's path: a slow relay delays later alerts, never the checks.
+    this.pending = this.pending.then(() =>
+      deliver(m, v.smtp).catch((e: unknown) => {
+        const line = v.smtp ? msg.smtpFailed() : msg.mailFailed();
+        this.o.logger.log(line);
+        this.o.logger.debug(2, `${line}: ${e instanceof Error ? e.message : String(e)}`);
+      }),
+    );
+  }
+
+  private deliver(m: AlertMail, smtpHost: string | undefined): Promise<void> {
+    return deliverMail(m, {
+      ...(smtpHost !== undefined ? { smtpHost } : {}),
+      ...(this.o.smtpPort !== undefined ? { smtpPort: this.o.smtpPort } : {}),
+      ...(this.o.mailTimeoutMs !== undefined ? { timeoutMs: this.o.mailTimeoutMs } : {}),
+      user: userInfo().username,
+      hostname: this.o.hostname,
     });
   }
 
