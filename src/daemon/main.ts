@@ -94,6 +94,8 @@ function statusSource(d: Daemon, ipvs: Ipvs, configPath: string, clock: typeof s
 }
 
 const STOP_SIGNALS = ['SIGTERM', 'SIGINT', 'SIGQUIT'] as const;
+// How long stop waits for queued alert mails (well inside systemd's 90 s stop timeout).
+const STOP_MAIL_WAIT_MS = 15_000;
 
 /**
  * Runs the daemon in this process until a terminating signal: writes the pid file (daemon mode),
@@ -214,6 +216,8 @@ export async function runForeground(req: ForegroundRequest): Promise<number> {
         await status.close();
         await started.stop(sig.replace(/^SIG/, ''));
         alerts.stop();
+        // The stopping phase's mails (cleanstop's "Deleted real server …") go out before we exit, within a bound.
+        await alerts.settle(STOP_MAIL_WAIT_MS);
         await ipvs.close().catch(() => undefined);
         if (req.pidFile) removeOwnPidFile(req.pidFile, process.pid);
         lock.release();

@@ -32,6 +32,7 @@ export async function startMailServer(opts: { host?: string; port?: number; tls?
   const server = new SMTPServer({
     logger: false,
     authOptional: true,
+    disableReverseLookup: true,
     disabledCommands: opts.tls ? ['AUTH'] : ['AUTH', 'STARTTLS'],
     ...(opts.tls ? { key: readFileSync(opts.tls.key), cert: readFileSync(opts.tls.cert) } : {}),
     onData(stream, session, done) {

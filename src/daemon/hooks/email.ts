@@ -140,6 +140,15 @@ export class AlertSender {
     return this.pending;
   }
 
+  /** As flush, but waits at most `ms` (at stop: upstream mailed synchronously, we must not hang the exit). */
+  settle(ms: number): Promise<unknown> {
+    let timer: NodeJS.Timeout | undefined;
+    const bound = new Promise((resolve) => {
+      timer = setTimeout(resolve, ms);
+    });
+    return Promise.race([this.pending, bound]).finally(() => clearTimeout(timer));
+  }
+
   /** Stops resending. */
   stop(): void {
     this.timer?.cancel();

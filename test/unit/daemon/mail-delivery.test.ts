@@ -227,3 +227,35 @@ describe('alerts through sendmail (no smtp=)', () => {
     expect(logger.debugLines).toEqual([expect.stringMatching(/killed after 500 ms/)]);
   });
 });
+
+describe('stop', () => {
+  it('settle waits for queued mail, but no longer than its bound', async () => {
+    const peer = await silentPeer();
+    try {
+      const { a, logger } = sender({ smtpPort: peer.port, mailTimeoutMs: 10_000 });
+      a.onEvents([quiesce], 'stopping', config(virtual({ smtp: '127.0.0.1' })));
+      const t0 = Date.now();
+      await a.settle(300);
+      const took = Date.now() - t0;
+      expect(took).toBeGreaterThanOrEqual(250);
+      expect(took).toBeLessThan(2000);
+      expect(logger.lines).toEqual([`emailalert: ${SUBJECT}`]);
+    } finally {
+      await peer.close();
+    }
+  });
+
+  it('settle returns as soon as the mail is delivered', async () => {
+    const server = await startMailServer();
+    try {
+      const { a } = sender({ smtpPort: server.port });
+      a.onEvents([quiesce], 'stopping', config(virtual({ smtp: '127.0.0.1' })));
+      const t0 = Date.now();
+      await a.settle(10_000);
+      expect(Date.now() - t0).toBeLessThan(5000);
+      expect(server.mails.map((m) => m.parsed.text?.split('\n')[2])).toEqual(['Daemon-Status: stopping']);
+    } finally {
+      await server.close();
+    }
+  });
+});
