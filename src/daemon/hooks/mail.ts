@@ -69,17 +69,6 @@ function headers(m: AlertMail, envelopeFrom: string) {
   return { to: m.to, subject: m.subject, text: m.body, ...(m.from !== undefined ? { from: m.from } : {}), envelope: { from: envelopeFrom, to: m.to } };
 }
 
-function withDeadline<T>(p: Promise<T>, ms: number, onTimeout: () => void): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      onTimeout();
-      reject(new MailError('TIMEOUT', `no answer within ${ms} ms`));
-    }, ms);
-  });
-  return Promise.race([p, deadline]).finally(() => clearTimeout(timer));
-}
-
 async function viaSmtp(m: AlertMail, r: MailRoute & { smtpHost: string }, timeoutMs: number): Promise<void> {
   const envelopeFrom = `${r.user}@${r.hostname}`;
   const t = nodemailer.createTransport({
@@ -97,10 +86,12 @@ async function viaSmtp(m: AlertMail, r: MailRoute & { smtpHost: string }, timeou
     dnsTimeout: timeoutMs,
     logger: false,
   });
+  // The whole delivery, not each phase, is bounded: the signal closes the connection wherever it stands.
+  const signal = AbortSignal.timeout(timeoutMs);
   try {
-    await withDeadline(t.sendMail({ ...headers(m, envelopeFrom), from: m.from ?? envelopeFrom }), timeoutMs, () => t.close());
+    await t.sendMail({ ...headers(m, envelopeFrom), from: m.from ?? envelopeFrom, signal });
   } catch (e) {
-    if (e instanceof MailError) throw e;
+    if (signal.aborted) throw new MailError('TIMEOUT', `no answer within ${timeoutMs} ms`);
     throw new MailError('SMTP_FAILED', (e as Error).message);
   } finally {
     t.close();

@@ -139,6 +139,30 @@ describe('SMTP failures are logged as upstream and bounded', () => {
     await eventually(() => peer!.open() === 0, 2000); // the connection is not leaked
   });
 
+  it('a server that answers every command slowly is given up after the bound of the whole delivery', async () => {
+    let open = 0;
+    tlsBreaker = net.createServer((s) => {
+      open++;
+      s.on('close', () => open--);
+      s.on('error', () => undefined);
+      s.write('220 slow ESMTP\r\n');
+      s.on('data', (c: Buffer) => {
+        const n = c.toString('latin1').split('\r\n').length - 1;
+        // Each reply within any per-command timeout, the dialogue as a whole far past the bound.
+        setTimeout(() => s.writable && s.write('250 ok\r\n'.repeat(n)), 400);
+      });
+    });
+    await new Promise<void>((r) => tlsBreaker!.listen(0, '127.0.0.1', () => r()));
+    const { a, logger } = sender({ smtpPort: (tlsBreaker.address() as net.AddressInfo).port, mailTimeoutMs: 1000 });
+    const t0 = Date.now();
+    await alert(a, virtual({ smtp: '127.0.0.1' }));
+    const took = Date.now() - t0;
+    expect(logger.lines).toEqual([`emailalert: ${SUBJECT}`, FAILED]);
+    expect(logger.debugLines).toEqual(['DEBUG2: failed to send SMTP email message: no answer within 1000 ms']);
+    expect(took).toBeLessThan(2500);
+    await eventually(() => open === 0, 2000);
+  });
+
   it('a STARTTLS that answers with garbage instead of a handshake fails and is logged', async () => {
     tlsBreaker = net.createServer((s) => {
       s.on('error', () => undefined);
