@@ -25,8 +25,6 @@ export interface MailRoute {
   readonly hostname: string;
   /** Upper bound of one delivery, connect to QUIT or spawn to exit (default 120 s, Net::SMTP's Timeout). */
   readonly timeoutMs?: number;
-  /** Where sendmail is looked for (default: $PATH, then Mail::Mailer's fixed list). */
-  readonly sendmailPath?: string;
 }
 
 /** Why a delivery failed (stable codes; the log line itself is upstream's fixed text). */
@@ -41,6 +39,8 @@ export class MailError extends Error {
 }
 
 const DEFAULT_TIMEOUT_MS = 120_000;
+// What of sendmail's complaint goes into the -d reason.
+const STDERR_KEPT = 512;
 
 // Mail::Mailer's candidates (MailTools), tried after $PATH so an administrator's PATH wins.
 const MAILER_SENDMAILS = ['/usr/lib/sendmail', '/usr/sbin/sendmail', '/usr/ucblib/sendmail'];
@@ -99,7 +99,7 @@ async function viaSmtp(m: AlertMail, r: MailRoute & { smtpHost: string }, timeou
 }
 
 async function viaSendmail(m: AlertMail, r: MailRoute, timeoutMs: number): Promise<void> {
-  const exe = r.sendmailPath ?? findSendmail();
+  const exe = findSendmail();
   if (!exe) throw new MailError('NO_SENDMAIL', 'no sendmail program found');
   const composed = await nodemailer
     .createTransport({ streamTransport: true, buffer: true, newline: 'unix' })
@@ -107,12 +107,18 @@ async function viaSendmail(m: AlertMail, r: MailRoute, timeoutMs: number): Promi
   const raw = composed.message as Buffer;
   await new Promise<void>((resolve, reject) => {
     // Mail::Mailer runs `sendmail -t` (recipients from the headers); -i keeps a lone "." line in the body.
-    const child = spawn(exe, ['-t', '-i'], { stdio: ['pipe', 'ignore', 'ignore'], timeout: timeoutMs, killSignal: 'SIGKILL' });
+    const child = spawn(exe, ['-t', '-i'], { stdio: ['pipe', 'ignore', 'pipe'], timeout: timeoutMs, killSignal: 'SIGKILL' });
+    let said = '';
+    child.stderr.on('data', (c: Buffer) => {
+      if (said.length < STDERR_KEPT) said += c.toString('utf8').slice(0, STDERR_KEPT - said.length);
+    });
     child.on('error', (e) => reject(new MailError('SENDMAIL_FAILED', `${exe}: ${e.message}`)));
-    child.on('exit', (code, signal) => {
+    // 'close' (not 'exit'): stderr has been read to its end by then.
+    child.on('close', (code, signal) => {
+      const why = said.trim() ? `: ${said.trim().replace(/\s+/g, ' ')}` : '';
       if (code === 0) resolve();
       else if (signal === 'SIGKILL') reject(new MailError('TIMEOUT', `${exe} killed after ${timeoutMs} ms`));
-      else reject(new MailError('SENDMAIL_FAILED', `${exe} exited with ${code ?? signal}`));
+      else reject(new MailError('SENDMAIL_FAILED', `${exe} exited with ${code ?? signal}${why}`));
     });
     child.stdin.on('error', () => undefined); // EPIPE: the exit status tells what happened
     child.stdin.end(raw);

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { simpleParser } from 'mailparser';
 import { ManualClock } from '../../../src/clock.js';
 import { AlertSender, type AlertOptions } from '../../../src/daemon/hooks/email.js';
+import { findSendmail } from '../../../src/daemon/hooks/mail.js';
 import { MemoryLogger } from '../../../src/log/index.js';
 import type { Config, VirtualService } from '../../../src/model/config.js';
 import type { ReconcileEvent } from '../../../src/reconcile/index.js';
@@ -232,13 +233,23 @@ describe('alerts through sendmail (no smtp=)', () => {
     expect(readFileSync(f.stdin, 'utf8')).toMatch(/^From: lvs@example\.org$/m);
   });
 
+  it('looks for sendmail in $PATH (absolute entries, executables only) before Mail::Mailer\'s list', () => {
+    fakeSendmail('found', 'exit 0');
+    const notExec = join(dir, 'notexec');
+    mkdirSync(notExec, { recursive: true });
+    writeFileSync(join(notExec, 'sendmail'), '#!/bin/sh\n');
+    chmodSync(join(notExec, 'sendmail'), 0o644);
+    expect(findSendmail(`relative:${notExec}:${join(dir, 'found')}`)).toBe(join(dir, 'found', 'sendmail'));
+    expect(findSendmail(notExec)).not.toBe(join(notExec, 'sendmail'));
+  });
+
   it('a failing sendmail is logged as "failed to send email message"', async () => {
-    const f = fakeSendmail('fails', 'exit 75');
+    const f = fakeSendmail('fails', "echo 'queue directory: Permission denied' >&2; exit 75");
     const { a, logger } = sender();
     await alert(a, virtual());
     expect(existsSync(f.stdin)).toBe(true);
     expect(logger.lines).toEqual([`emailalert: ${SUBJECT}`, 'failed to send email message']);
-    expect(logger.debugLines).toEqual([expect.stringMatching(/exited with 75/)]);
+    expect(logger.debugLines).toEqual([expect.stringMatching(/sendmail exited with 75: queue directory: Permission denied$/)]);
   });
 
   it('a sendmail that never exits is killed after the bound', async () => {
