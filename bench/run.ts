@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
+import type { PerfSample } from './lib/perf.js';
 import { cpuOfTree, peakRssMiB } from './lib/procstat.js';
 import { PEERS, ROOT, timingFor, type Peer, type PeerRun, type Where } from './lib/peers.js';
 import { destId, detectionLatencies, opsBetween, percentile, programmedAt } from './lib/record.js';
@@ -30,6 +31,8 @@ export interface RunResult {
   cpu: { seconds: number; childSeconds: number; checks: number; windowS: number; perThousandChecksS: number | null } | null;
   peakRssMiB: number | null;
   reload: { appliedMs: number | null; capped: boolean; untouchedRealOps: number; serviceOps: number } | null;
+  /** ldirectord-ng's status "perf" figures, read once at the end of the run (after reload and detection); absent in older results. */
+  perf?: PerfSample | null;
   notes: string[];
 }
 
@@ -203,6 +206,12 @@ async function measure(peer: Peer, s: Scenario, where: Where, withReload: boolea
       if (!complete) res.notes.push(`${holes.size - lat.size}/${holes.size} black holes not detected within ${cap.detect} s`);
     }
     res.peakRssMiB = peakRssMiB(run.pid);
+    if (run.perf) {
+      const p = await run.perf();
+      res.perf = p.perf ?? null;
+      if (!p.answered) res.notes.push('its control socket did not answer a status request within 5 s');
+      else if (!p.perf) res.notes.push('its status has no "perf" object (a build without issue 16 item 2)');
+    }
   } finally {
     await run.stop();
     farm.stop();
@@ -219,7 +228,6 @@ async function main(): Promise<void> {
   const sizes = arg('sizes', '10,100,1000,10000').split(',').map(Number);
   const peers = arg('peers', 'ldirectord-ng,ldirectord,keepalived').split(',') as Peer['name'][];
   const out = path.resolve(arg('out', path.join(ROOT, 'bench', 'results', `${where}.json`)));
-  const reloadAt = Number(arg('reload-at', String(Math.max(...sizes))));
   // Work directories (configs, daemon output, recorder logs) are kept for inspection; the guest's go to the shared results dir.
   const workRoot = path.join(path.dirname(out), 'work', where);
   rmSync(workRoot, { recursive: true, force: true });
@@ -237,7 +245,8 @@ async function main(): Promise<void> {
       process.stderr.write(`bench[${where}] ${name} N=${n} ... `);
       let r: RunResult;
       try {
-        r = await measure(PEERS[name], s, where, n >= reloadAt || n >= 100, workRoot);
+        // Reload at every N: "applied within 1 s at every N in every run" is a goal (issue 16 item 5).
+        r = await measure(PEERS[name], s, where, true, workRoot);
       } catch (err) {
         r = { peer: name, where, n, virtuals: s.virtuals.length, healthy: 0, startS: null, startCapped: false, programmed: 0, detection: null, cpu: null, peakRssMiB: null, reload: null, notes: [`error: ${(err as Error).stack ?? String(err)}`] };
       }
