@@ -39,8 +39,8 @@ export interface RunResult {
 const epochMs = (): number => performance.timeOrigin + performance.now();
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** The farm child and its JSON-lines replies. */
-class Farm {
+/** One farm child and its JSON-lines replies. */
+class FarmProcess {
   private readonly child: ChildProcess;
   private readonly waiting: ((o: Record<string, unknown>) => void)[] = [];
   constructor(spec: string) {
@@ -57,6 +57,42 @@ class Farm {
   }
   stop(): void {
     this.child.stdin!.end();
+  }
+}
+
+/**
+ * Most healthy reals one farm process serves: each needs a listener and, while checked, a connection,
+ * and a process may hold only `ulimit -Hn` descriptors (20,000 on the machine this was written on).
+ */
+const FARM_SHARD = 8000;
+
+/** The farm: one process per FARM_SHARD healthy reals, driven as one. */
+class Farm {
+  private readonly shards: FarmProcess[];
+  constructor(dir: string, addrs: readonly string[], port: number) {
+    this.shards = [];
+    for (let i = 0; i < addrs.length; i += FARM_SHARD) {
+      const spec = path.join(dir, `farm-${i / FARM_SHARD}.json`);
+      writeFileSync(spec, JSON.stringify({ addrs: addrs.slice(i, i + FARM_SHARD), port }));
+      this.shards.push(new FarmProcess(spec));
+    }
+  }
+  /** Resolves when every shard listens; throws with the first shard's error otherwise. */
+  async ready(): Promise<void> {
+    for (const r of await Promise.all(this.shards.map((f) => f.next()))) if (r.ready !== true) throw new Error(`farm failed: ${JSON.stringify(r)}`);
+  }
+  /** Requests served so far by all shards; `at` = the latest shard's stamp. */
+  async stats(): Promise<{ requests: number; at: number }> {
+    const rs = await Promise.all(this.shards.map((f) => f.send({ cmd: 'stats' })));
+    return { requests: rs.reduce((a, r) => a + Number(r.requests), 0), at: Math.max(...rs.map((r) => Number(r.at))) };
+  }
+  /** Turns `addrs` into black holes; returns the earliest shard's stamp (latencies are never understated). */
+  async blackhole(addrs: readonly string[]): Promise<number> {
+    const rs = await Promise.all(this.shards.map((f) => f.send({ cmd: 'blackhole', addrs })));
+    return Math.min(...rs.map((r) => Number(r.at)));
+  }
+  stop(): void {
+    for (const f of this.shards) f.stop();
   }
 }
 
@@ -93,11 +129,13 @@ async function measure(peer: Peer, s: Scenario, where: Where, withReload: boolea
     startS: null, startCapped: false, programmed: 0, detection: null, cpu: null, peakRssMiB: null, reload: null,
     notes: [`workdir ${dir}`],
   };
-  const spec = path.join(dir, 'farm.json');
-  writeFileSync(spec, JSON.stringify({ addrs: healthyIdx.map((i) => s.reals[i]!.addr), port: s.reals[0]!.port }));
-  const farm = new Farm(spec);
-  const ready = await farm.next();
-  if (ready.ready !== true) throw new Error(`farm failed: ${JSON.stringify(ready)}`);
+  const farm = new Farm(dir, healthyIdx.map((i) => s.reals[i]!.addr), s.reals[0]!.port);
+  try {
+    await farm.ready();
+  } catch (err) {
+    farm.stop();
+    throw err;
+  }
 
   // In the guest every peer starts from an empty kernel table (the previous one may have left services).
   if (where === 'guest') execFileSync('ipvsadm', ['-C']);
@@ -143,19 +181,19 @@ async function measure(peer: Peer, s: Scenario, where: Where, withReload: boolea
     // 2. CPU per 1,000 checks in steady state: until the farm saw about one full pass and >= 10 s passed.
     if (!res.startCapped) {
       const c0 = cpuOfTree(run.pid);
-      const s0 = await farm.send({ cmd: 'stats' });
+      const s0 = await farm.stats();
       let s1 = s0;
       const w0 = epochMs();
       for (;;) {
         await sleep(1000);
-        s1 = await farm.send({ cmd: 'stats' });
+        s1 = await farm.stats();
         const el = epochMs() - w0;
-        if ((el >= 10_000 && Number(s1.requests) - Number(s0.requests) >= healthy.size) || el >= cap.cpuMax * 1000) break;
+        if ((el >= 10_000 && s1.requests - s0.requests >= healthy.size) || el >= cap.cpuMax * 1000) break;
       }
       const c1 = cpuOfTree(run.pid);
-      const checks = Number(s1.requests) - Number(s0.requests);
+      const checks = s1.requests - s0.requests;
       const seconds = c1.self - c0.self;
-      res.cpu = { seconds, childSeconds: c1.children - c0.children, checks, windowS: (Number(s1.at) - Number(s0.at)) / 1000, perThousandChecksS: checks > 0 ? (seconds / checks) * 1000 : null };
+      res.cpu = { seconds, childSeconds: c1.children - c0.children, checks, windowS: (s1.at - s0.at) / 1000, perThousandChecksS: checks > 0 ? (seconds / checks) * 1000 : null };
     }
     // 3. reload of a one-line change (one real's weight 1 -> 2).
     if (withReload && !res.startCapped) {
@@ -185,8 +223,7 @@ async function measure(peer: Peer, s: Scenario, where: Where, withReload: boolea
     }
     // 4. 5 % black holes at a recorded instant; latency until each is removed.
     if (!res.startCapped) {
-      const bh = await farm.send({ cmd: 'blackhole', addrs: holeIdx.map((i) => s.reals[i]!.addr) });
-      const at = Number(bh.at);
+      const at = await farm.blackhole(holeIdx.map((i) => s.reals[i]!.addr));
       let lat = new Map<string, number>();
       for (;;) {
         await sleep(250);

@@ -39,7 +39,7 @@ export interface PeerRun {
 
 /** A daemon this benchmark can start. */
 export interface Peer {
-  readonly name: 'ldirectord-ng' | 'ldirectord' | 'keepalived';
+  readonly name: 'ldirectord-ng' | 'ldirectord-ng-mem' | 'ldirectord' | 'keepalived';
   start(s: Scenario, dir: string, where: Where): PeerRun;
 }
 
@@ -186,27 +186,35 @@ export const perlLdirectord: Peer = {
   },
 };
 
+/** How ldirectord-ng is started: its pid file and control socket in a private directory, and how to read its "perf" figures. */
+function ngCommon(dir: string, where: Where, s: Scenario): { cfg: string; bin: string; env: NodeJS.ProcessEnv; perf: NonNullable<PeerRun['perf']>; cleanup: () => void } {
+  const cfg = path.join(dir, 'bench.cf');
+  writeFileSync(cfg, ldirectordCf(s, { logfile: path.join(dir, 'ldirectord.log'), supervised: true, timing: timingFor(where) }));
+  // Not in the work directory: in the guest that is a 9p mount, where a Unix socket cannot be bound.
+  const rundir = mkdtempSync(path.join(os.tmpdir(), 'ldng-bench-'));
+  const sock = controlSocketPath(rundir, path.basename(cfg));
+  return {
+    cfg,
+    bin: path.join(ROOT, 'bin', 'ldirectord'),
+    env: { LDIRD_RUNDIR: rundir, LDIRD_CONTROL_DIR: rundir },
+    perf: async () => {
+      const snap = await queryControl(sock, 5000);
+      return { answered: snap !== undefined, perf: parsePerf(snap) };
+    },
+    cleanup: () => rmSync(rundir, { recursive: true, force: true }),
+  };
+}
+
 /**
  * ldirectord-ng from this checkout (bin/ldirectord on dist/). On the host (no IPVS) it runs its ipvsadm
  * backend against the same recording stand-in Perl ldirectord gets, bind-mounted the same way, so both
- * pay the same per-call cost (issue 17 item 6); in the guest it writes the kernel (netlink). Its pid file
- * and control socket go to a private directory, where the bench reads its status "perf" figures.
+ * pay the same per-call cost and their ratios compare like with like (issue 17 item 6); in the guest it
+ * writes the kernel (netlink).
  */
 export const ngLdirectord: Peer = {
   name: 'ldirectord-ng',
   start(s, dir, where) {
-    const cfg = path.join(dir, 'bench.cf');
-    writeFileSync(cfg, ldirectordCf(s, { logfile: path.join(dir, 'ldirectord.log'), supervised: true, timing: timingFor(where) }));
-    const bin = path.join(ROOT, 'bin', 'ldirectord');
-    // Not in the work directory: in the guest that is a 9p mount, where a Unix socket cannot be bound.
-    const rundir = mkdtempSync(path.join(os.tmpdir(), 'ldng-bench-'));
-    const env = { LDIRD_RUNDIR: rundir, LDIRD_CONTROL_DIR: rundir };
-    const sock = controlSocketPath(rundir, path.basename(cfg));
-    const perf = async (): Promise<{ answered: boolean; perf: PerfSample | undefined }> => {
-      const snap = await queryControl(sock, 5000);
-      return { answered: snap !== undefined, perf: parsePerf(snap) };
-    };
-    const cleanup = (): void => rmSync(rundir, { recursive: true, force: true });
+    const { cfg, bin, env, perf, cleanup } = ngCommon(dir, where, s);
     if (where === 'host') {
       const { child, reader } = startRecorded([bin, cfg, 'start'], dir, { ...env, LDIRD_IPVS: 'ipvsadm' });
       return ldirectordLikeRun(child, cfg, s, dir, where, () => reader.events(), cleanup, perf);
@@ -215,6 +223,24 @@ export const ngLdirectord: Peer = {
     poller.start();
     const child = startProcess(bin, [cfg, 'start'], dir, env);
     return ldirectordLikeRun(child, cfg, s, dir, where, () => poller.events(), () => (poller.stop(), cleanup()), perf);
+  },
+};
+
+/**
+ * ldirectord-ng on its in-memory IPVS (host only): writes cost nothing, so its figures are the daemon's
+ * own (checks, scheduler, reconciler, reload). They are never divided by another peer's (no other peer can
+ * run on it); the host goals of issue 16 (reload < 200 ms, RSS, detection at 10,000) and the growth curve
+ * to 30,000 are read from it. The fake appends every call in the stand-in's log format (LDIRD_FAKE_RECORD).
+ */
+export const ngInMemory: Peer = {
+  name: 'ldirectord-ng-mem',
+  start(s, dir, where) {
+    if (where !== 'host') throw new Error('the in-memory IPVS run is for the host only (the guest has a kernel)');
+    const { cfg, bin, env, perf, cleanup } = ngCommon(dir, where, s);
+    const log = path.join(dir, 'fake-calls.log');
+    const child = startProcess(bin, [cfg, 'start'], dir, { ...env, LDIRD_IPVS: 'fake', LDIRD_FAKE_RECORD: log });
+    const reader = new IpvsadmLogReader(log);
+    return ldirectordLikeRun(child, cfg, s, dir, where, () => reader.events(), cleanup, perf);
   },
 };
 
@@ -252,4 +278,4 @@ export const keepalived: Peer = {
 };
 
 /** Peers by name. */
-export const PEERS: Record<Peer['name'], Peer> = { 'ldirectord-ng': ngLdirectord, ldirectord: perlLdirectord, keepalived };
+export const PEERS: Record<Peer['name'], Peer> = { 'ldirectord-ng': ngLdirectord, 'ldirectord-ng-mem': ngInMemory, ldirectord: perlLdirectord, keepalived };

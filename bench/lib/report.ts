@@ -31,7 +31,8 @@ export const METRICS: readonly Metric[] = [
   { key: 'reloadOps', label: 'reload: ops on untouched reals', unit: '', get: (r) => (r.reload ? fig(r.reload.untouchedRealOps) : undefined) },
 ];
 
-const PEER_ORDER = ['ldirectord-ng', 'ldirectord', 'keepalived'] as const;
+/** Table and chart order; ldirectord-ng-mem (host only) is ldirectord-ng on its in-memory IPVS, never a ratio's base. */
+const PEER_ORDER = ['ldirectord-ng', 'ldirectord-ng-mem', 'ldirectord', 'keepalived'] as const;
 
 function fmt(f: Fig | undefined, unit: string): string {
   if (!f) return '–';
@@ -53,7 +54,7 @@ function ratio(ours: Fig | undefined, peer: Fig | undefined): string {
 
 /** The one comparison table: absolute figures per peer and peer/ours ratios, per place, N and metric. */
 export function table(results: readonly RunResult[]): string {
-  const rows = ['| where | N | metric | ldirectord-ng | ldirectord | keepalived | ldirectord ÷ ng | keepalived ÷ ng |', '|---|---:|---|---:|---:|---:|---:|---:|'];
+  const rows = ['| where | N | metric | ldirectord-ng | ng, in-memory IPVS | ldirectord | keepalived | ldirectord ÷ ng | keepalived ÷ ng |', '|---|---:|---|---:|---:|---:|---:|---:|---:|'];
   const places = [...new Set(results.map((r) => r.where))];
   for (const where of places) {
     const ns = [...new Set(results.filter((r) => r.where === where).map((r) => r.n))].sort((a, b) => a - b);
@@ -68,7 +69,7 @@ export function table(results: readonly RunResult[]): string {
         const cells = PEER_ORDER.map((p, i) => (by.has(p) ? fmt(f[i], m.unit) : 'not run'));
         // A count of operations has no meaningful ratio (0 is the target).
         const rt = (x: Fig | undefined): string => (m.key === 'reloadOps' ? '–' : ratio(f[0], x));
-        rows.push(`| ${where} | ${n.toLocaleString('en')} | ${m.label} | ${cells.join(' | ')} | ${rt(f[1])} | ${rt(f[2])} |`);
+        rows.push(`| ${where} | ${n.toLocaleString('en')} | ${m.label} | ${cells.join(' | ')} | ${rt(f[2])} | ${rt(f[3])} |`);
       }
     }
   }
@@ -116,16 +117,18 @@ export function verdicts(results: readonly RunResult[], timing: Timing = TIMING)
     else out.push(`${goal}: ${a <= 1.5 * b ? 'PASS' : `MISS by ${over(a, 1.5 * b, 's')}`} (ng ${a.toFixed(2)} s, keepalived ${b.toFixed(2)} s: ${(a / b).toFixed(2)}× keepalived)`);
   }
   const mb = (mib: number): number => mib * 1.048576;
+  // Host goals are ldirectord-ng's own figures: its in-memory IPVS run (the stand-in's cost is not the daemon's).
+  const ngAt = (where: Where): string => (where === 'host' ? 'ldirectord-ng-mem' : 'ldirectord-ng');
   const rssGoal = (where: Where, n: number, limit: number): string => {
     const goal = `${where} N=${n.toLocaleString('en')}: peak RSS ≤ ${limit} MB`;
-    const v = find('ldirectord-ng', where, n)?.peakRssMiB;
+    const v = find(ngAt(where), where, n)?.peakRssMiB;
     return v == null ? `${goal}: PENDING (no ldirectord-ng figure)` : `${goal}: ${mb(v) <= limit ? 'PASS' : `MISS by ${over(mb(v), limit, 'MB')}`} (${mb(v).toFixed(0)} MB)`;
   };
   out.push(rssGoal('guest', 1000, 60));
   {
     // Every N of every place: a reload must be applied within 1 s.
-    const goal = 'reload applied within 1 s at every N (host and guest)';
-    const rl = results.filter((r) => r.peer === 'ldirectord-ng' && r.reload);
+    const goal = 'reload applied within 1 s at every N (guest; host in-memory runs)';
+    const rl = results.filter((r) => r.peer === ngAt(r.where) && r.reload);
     const slow = rl.filter((r) => r.reload!.appliedMs === null || r.reload!.appliedMs > 1000);
     const worst = (r: RunResult): string => `${r.where} N=${r.n.toLocaleString('en')} ${r.reload!.appliedMs === null ? 'not applied' : `${r.reload!.appliedMs.toFixed(0)} ms`}`;
     if (rl.length === 0) out.push(`${goal}: PENDING (no ldirectord-ng reload measured)`);
@@ -134,7 +137,7 @@ export function verdicts(results: readonly RunResult[], timing: Timing = TIMING)
   }
   {
     const goal = 'host N=10,000: reload applied < 200 ms with 0 ops on untouched reals';
-    const r = find('ldirectord-ng', 'host', 10000)?.reload;
+    const r = find(ngAt('host'), 'host', 10000)?.reload;
     if (!r) out.push(`${goal}: PENDING (no ldirectord-ng figure)`);
     else {
       const ms = r.appliedMs;
@@ -147,7 +150,7 @@ export function verdicts(results: readonly RunResult[], timing: Timing = TIMING)
   {
     const limit = (timing.checkInterval + timing.checkTimeout + 1) * 1000;
     const goal = `host N=10,000: detection p99 ≤ checkinterval + checktimeout + 1 s = ${limit} ms`;
-    const v = find('ldirectord-ng', 'host', 10000)?.detection?.p99Ms;
+    const v = find(ngAt('host'), 'host', 10000)?.detection?.p99Ms;
     out.push(v == null ? `${goal}: PENDING (no ldirectord-ng figure)` : `${goal}: ${v <= limit ? 'PASS' : `MISS by ${over(v, limit, 'ms')}`} (${v.toFixed(0)} ms)`);
   }
   return out;
@@ -156,15 +159,15 @@ export function verdicts(results: readonly RunResult[], timing: Timing = TIMING)
 /** ldirectord-ng's own figures from its status "perf" object (issue 16 item 2); "–" when the build has none. */
 export function perfTable(results: readonly RunResult[]): string {
   const rows = [
-    '| where | N | event-loop delay p50 / p99 / max | verdict → IPVS write p50 / p99 / max (writes) | last reload: parse / plan / applied |',
-    '|---|---:|---|---|---|',
+    '| where | N | run | event-loop delay p50 / p99 / max | verdict → IPVS write p50 / p99 / max (writes) | last reload: parse / plan / applied |',
+    '|---|---:|---|---|---|---|',
   ];
   const q = (x: { p50: number; p99: number; max: number } | undefined): string => (x ? `${[x.p50, x.p99, x.max].map((v) => fmt({ v, atLeast: false }, '')).join(' / ')} ms` : '–');
-  for (const r of results.filter((x) => x.peer === 'ldirectord-ng')) {
+  for (const r of results.filter((x) => x.peer.startsWith('ldirectord-ng'))) {
     const p = r.perf ?? undefined;
     const rl = p?.lastReloadMs;
     rows.push(
-      `| ${r.where} | ${r.n.toLocaleString('en')} | ${q(p?.eventLoopDelayMs)} | ${p ? `${q(p.verdictToWriteMs)} (${p.verdictToWriteMs.count})` : '–'} | ${rl ? `${[rl.parse, rl.plan, rl.applied].map((v) => fmt({ v, atLeast: false }, '')).join(' / ')} ms` : '–'} |`,
+      `| ${r.where} | ${r.n.toLocaleString('en')} | ${r.peer === 'ldirectord-ng-mem' ? 'in-memory IPVS' : r.where === 'host' ? 'ipvsadm stand-in' : 'kernel'} | ${q(p?.eventLoopDelayMs)} | ${p ? `${q(p.verdictToWriteMs)} (${p.verdictToWriteMs.count})` : '–'} | ${rl ? `${[rl.parse, rl.plan, rl.applied].map((v) => fmt({ v, atLeast: false }, '')).join(' / ')} ms` : '–'} |`,
     );
   }
   return rows.join('\n');
@@ -200,12 +203,18 @@ export function compareTable(baseline: readonly RunResult[], current: readonly R
         const r = get(set, peer);
         return r ? m.get(r) : undefined;
       };
-      const ngOld = fig(baseline, 'ldirectord-ng');
-      const ngNew = fig(current, 'ldirectord-ng');
-      const lOld = ratioOf(ngOld, fig(baseline, 'ldirectord'));
-      const lNew = ratioOf(ngNew, fig(current, 'ldirectord'));
-      const kOld = ratioOf(ngOld, fig(baseline, 'keepalived'));
-      const kNew = ratioOf(ngNew, fig(current, 'keepalived'));
+      // Before issue 17 ldirectord-ng ran on its in-memory IPVS on the host: its figures compare with that run's
+      // today, while today's ratios divide by the run on the same stand-in as Perl ldirectord.
+      const host = pk.startsWith('host|');
+      const own = (set: readonly RunResult[]): Fig | undefined => fig(set, host && get(set, 'ldirectord-ng-mem') ? 'ldirectord-ng-mem' : 'ldirectord-ng');
+      const ngOld = own(baseline);
+      const ngNew = own(current);
+      const baseOld = fig(baseline, 'ldirectord-ng');
+      const base = fig(current, 'ldirectord-ng');
+      const lOld = ratioOf(baseOld, fig(baseline, 'ldirectord'));
+      const lNew = ratioOf(base, fig(current, 'ldirectord'));
+      const kOld = ratioOf(baseOld, fig(baseline, 'keepalived'));
+      const kNew = ratioOf(base, fig(current, 'keepalived'));
       if (!moved(ngOld?.v, ngNew?.v) && !moved(lOld, lNew) && !moved(kOld, kNew)) continue;
       const [where = '', n = '0'] = pk.split('|');
       rows.push(`| ${where} | ${Number(n).toLocaleString('en')} | ${m.label} | ${fmt(ngOld, m.unit)} | ${fmt(ngNew, m.unit)} | ${rt(lOld)} → ${rt(lNew)} | ${rt(kOld)} → ${rt(kNew)} |`);
@@ -214,7 +223,7 @@ export function compareTable(baseline: readonly RunResult[], current: readonly R
   return rows.length > 2 ? rows.join('\n') : 'No figure moved by more than 5 %.';
 }
 
-const COLORS: Record<string, string> = { 'ldirectord-ng': '#1b7837', ldirectord: '#b2182b', keepalived: '#2166ac' };
+const COLORS: Record<string, string> = { 'ldirectord-ng': '#1b7837', 'ldirectord-ng-mem': '#7fbf7b', ldirectord: '#b2182b', keepalived: '#2166ac' };
 const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 /**
