@@ -25,7 +25,7 @@ const md = [
   '# ldirectord-ng benchmark (issues 7, 16, 17)',
   '',
   `Runs: ${runs.map((r) => `${r.where} ${r.date}`).join(', ') || 'none'}. Check timing, the same for every peer (checkinterval/delay_loop, checktimeout=negotiatetimeout/connect_timeout): host ${TIMING.checkInterval} s/${TIMING.checkTimeout} s, guest ${GUEST_TIMING.checkInterval} s/${GUEST_TIMING.checkTimeout} s; failurecount 1 / retry 0; reals on loopback, 5 % closed, 5 % black holes.`,
-  'Backends: in the guest every daemon writes the real kernel; on the host ldirectord and ldirectord-ng (its ipvsadm backend) both call the same recording ipvsadm stand-in, so host ratios compare like with like (bench/README.md).',
+  'Backends: in the guest every daemon writes the real kernel; on the host ldirectord and ldirectord-ng (its ipvsadm backend) both call the same recording ipvsadm stand-in, so host ratios compare like with like; "ng, in-memory IPVS" is ldirectord-ng alone on its in-memory fake (its own figures, the host goals and the growth curve; never a ratio). See bench/README.md.',
   'Ratios are peer ÷ ldirectord-ng (above 1 = ldirectord-ng better); "≥" marks a capped run (lower bound).',
   '',
   table(results),
@@ -42,7 +42,7 @@ const md = [
     ? [
         `## Old and new (baseline ${path.relative(dir, baselineFile)}: ${baseline.runs.map((r) => `${r.where} ${r.date}`).join(', ')})`,
         '',
-        'Every figure whose ldirectord-ng value or ratio moved by more than 5 %. The old host figures were taken with ldirectord-ng on its in-memory fake and Perl ldirectord on the stand-in, and the old keepalived ran with its default warmup and a status-code-only check (issue 17 items 6 and 7).',
+        'Every figure whose ldirectord-ng value or ratio moved by more than 5 %. Host: "ng" is ldirectord-ng on its in-memory IPVS then and now (like with like); the old ratios divided Perl ldirectord on the stand-in by that in-memory run, the new ones by ldirectord-ng on the same stand-in (issue 17 item 6). Guest: the old keepalived ran with its default warmup and a status-code-only check, the new one with warmup 0 and a body regex (item 7).',
         '',
         compareTable(baseline.results, results),
         '',

@@ -179,8 +179,8 @@ function ratioOf(ours: Fig | undefined, peer: Fig | undefined): number | undefin
 }
 
 /**
- * Old (baseline) and new figures side by side for every (place, N, metric) whose ldirectord-ng figure or
- * ratio moved by more than `tolerance` (relative), or appeared/disappeared (issue 17: old and new ratios).
+ * Old (baseline) and new figures side by side for every (place, N, metric) of the current results whose
+ * ldirectord-ng figure or ratio moved by more than `tolerance` (relative), or appeared/disappeared (issue 17).
  */
 export function compareTable(baseline: readonly RunResult[], current: readonly RunResult[], tolerance = 0.05): string {
   const rows = [
@@ -188,7 +188,8 @@ export function compareTable(baseline: readonly RunResult[], current: readonly R
     '|---|---:|---|---:|---:|---:|---:|',
   ];
   const key = (r: RunResult): string => `${r.where}|${r.n}`;
-  const places = [...new Set([...baseline, ...current].map(key))].sort((a, b) => {
+  // Only places and sizes measured now: one not run this time has not moved (a quick run compares what it ran).
+  const places = [...new Set(current.map(key))].sort((a, b) => {
     const [wa = '', na = '0'] = a.split('|');
     const [wb = '', nb = '0'] = b.split('|');
     return wa === wb ? Number(na) - Number(nb) : wa === 'host' ? -1 : 1;
@@ -249,7 +250,8 @@ export function chart(results: readonly RunResult[]): string {
     `<text x="10" y="20" font-size="15" font-weight="bold">ldirectord-ng vs ldirectord vs keepalived (lower is better; log scale; hollow = lower bound, run capped)</text>`,
   ];
   PEER_ORDER.forEach((p, i) => {
-    parts.push(`<rect x="${10 + i * 150}" y="32" width="12" height="12" fill="${COLORS[p]}"/><text x="${26 + i * 150}" y="42">${p}</text>`);
+    const label = p === 'ldirectord-ng-mem' ? 'ldirectord-ng, in-memory IPVS (host)' : p;
+    parts.push(`<rect x="${10 + i * 200}" y="32" width="12" height="12" fill="${COLORS[p]}"/><text x="${26 + i * 200}" y="42">${label}</text>`);
   });
   panels.forEach(({ w, m }, pi) => {
     const ox = (pi % cols) * W;
