@@ -179,9 +179,10 @@ async function measure(peer: Peer, s: Scenario, where: Where, withReload: boolea
       }
     }
     // 2. CPU per 1,000 checks in steady state: until the farm saw about one full pass and >= 10 s passed.
-    // After a capped start Perl ldirectord's other figures are not worth minutes of waiting; ldirectord-ng's are
-    // still measured (the growth curve wants CPU per check and reload at every N), with a note.
-    const goOn = !res.startCapped || peer.name.startsWith('ldirectord-ng');
+    // After a capped start Perl ldirectord's other figures are not worth minutes of waiting, nor those of the
+    // host stand-in run (there only to be divided into Perl's); ldirectord-ng's own runs (guest, host in-memory:
+    // the goals and the growth curve) are still measured, with a note.
+    const goOn = !res.startCapped || peer.name === 'ldirectord-ng-mem' || (peer.name === 'ldirectord-ng' && where === 'guest');
     if (res.startCapped && goOn) res.notes.push('CPU, reload and detection measured after the capped start (the daemon had not programmed every healthy real)');
     if (goOn) {
       const c0 = cpuOfTree(run.pid);
