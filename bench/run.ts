@@ -252,7 +252,7 @@ async function measure(peer: Peer, s: Scenario, where: Where, withReload: boolea
       const p = await run.perf();
       res.perf = p.perf ?? null;
       if (!p.answered) res.notes.push('its control socket did not answer a status request within 5 s');
-      else if (!p.perf) res.notes.push('its status has no "perf" object (a build without issue 16 item 2)');
+      else if (!p.perf) res.notes.push('its status has no "perf" object of the agreed shape (a build without issue 16 item 2?)');
     }
   } finally {
     await run.stop();
