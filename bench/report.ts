@@ -4,7 +4,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ROOT } from './lib/peers.js';
-import { chart, table, verdicts } from './lib/report.js';
+import { chart, compareTable, perfTable, table, verdicts } from './lib/report.js';
 import { GUEST_TIMING, TIMING } from './lib/scenario.js';
 import type { RunResult } from './run.js';
 
@@ -17,19 +17,37 @@ for (const f of inputs) {
   runs.push({ file: path.basename(f), where: j.where, date: j.date, results: j.results });
 }
 const results = runs.flatMap((r) => r.results);
+// The figures before issue 17's fair setup and issue 16's work, kept to print old and new side by side.
+const baselineFile = process.env.BENCH_BASELINE ?? path.join(dir, 'baseline-2026-11-25', 'results.json');
+const baseline = existsSync(baselineFile) ? (JSON.parse(readFileSync(baselineFile, 'utf8')) as { runs: { where: string; date: string }[]; results: RunResult[] }) : undefined;
 const notes = results.flatMap((r) => r.notes.filter((n) => !n.startsWith('workdir')).map((n) => `- ${r.where} ${r.peer} N=${r.n}: ${n}`));
 const md = [
-  '# ldirectord-ng benchmark (issue 7)',
+  '# ldirectord-ng benchmark (issues 7, 16, 17)',
   '',
   `Runs: ${runs.map((r) => `${r.where} ${r.date}`).join(', ') || 'none'}. Check timing, the same for every peer (checkinterval/delay_loop, checktimeout=negotiatetimeout/connect_timeout): host ${TIMING.checkInterval} s/${TIMING.checkTimeout} s, guest ${GUEST_TIMING.checkInterval} s/${GUEST_TIMING.checkTimeout} s; failurecount 1 / retry 0; reals on loopback, 5 % closed, 5 % black holes.`,
+  'Backends: in the guest every daemon writes the real kernel; on the host ldirectord and ldirectord-ng (its ipvsadm backend) both call the same recording ipvsadm stand-in, so host ratios compare like with like; "ng, in-memory IPVS" is ldirectord-ng alone on its in-memory fake (its own figures, the host goals and the growth curve; never a ratio). See bench/README.md.',
   'Ratios are peer ÷ ldirectord-ng (above 1 = ldirectord-ng better); "≥" marks a capped run (lower bound).',
   '',
   table(results),
   '',
-  '## Targets',
+  '## Goals (issue 16 item 5)',
   '',
-  ...verdicts(results).map((v) => `- ${v}`),
+  ...verdicts(results, TIMING).map((v) => `- ${v}`),
   '',
+  '## ldirectord-ng from the inside (status --json "perf")',
+  '',
+  perfTable(results),
+  '',
+  ...(baseline
+    ? [
+        `## Old and new (baseline ${path.relative(dir, baselineFile)}: ${baseline.runs.map((r) => `${r.where} ${r.date}`).join(', ')})`,
+        '',
+        'Every figure whose ldirectord-ng value or ratio moved by more than 5 %. Host: "ng" is ldirectord-ng on its in-memory IPVS then and now (like with like); the old ratios divided Perl ldirectord on the stand-in by that in-memory run, the new ones by ldirectord-ng on the same stand-in (issue 17 item 6). Guest: the old keepalived ran with its default warmup and a status-code-only check, the new one with warmup 0 and a body regex (item 7).',
+        '',
+        compareTable(baseline.results, results),
+        '',
+      ]
+    : []),
   '## Notes',
   '',
   ...(notes.length ? notes : ['- none']),

@@ -1,8 +1,11 @@
 // The daemons under test and how each one's IPVS writes are observed (recording stand-in or /proc/net/ip_vs).
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { controlSocketPath, queryControl } from '../../src/status/index.js';
+import { parsePerf, type PerfSample } from './perf.js';
 import { diffSnapshots, parseIpvsadmLog, type IpvsEvent } from './record.js';
 import { GUEST_TIMING, keepalivedConf, ldirectordCf, TIMING, type Scenario, type Timing } from './scenario.js';
 
@@ -29,12 +32,14 @@ export interface PeerRun {
   /** True while the daemon process lives. */
   alive(): boolean;
   stop(): Promise<void>;
+  /** The daemon's own timing figures (ldirectord-ng's status "perf" object): whether its status answered, and the figures if it has them. */
+  perf?(): Promise<{ answered: boolean; perf: PerfSample | undefined }>;
   readonly notes: string[];
 }
 
 /** A daemon this benchmark can start. */
 export interface Peer {
-  readonly name: 'ldirectord-ng' | 'ldirectord' | 'keepalived';
+  readonly name: 'ldirectord-ng' | 'ldirectord-ng-mem' | 'ldirectord' | 'keepalived';
   start(s: Scenario, dir: string, where: Where): PeerRun;
 }
 
@@ -126,8 +131,9 @@ function startProcess(cmd: string, args: string[], dir: string, env: NodeJS.Proc
 }
 
 /** Common shape of a run whose config is an ldirectord.cf reloaded with SIGHUP. */
-function ldirectordLikeRun(child: ChildProcess, cfg: string, s: Scenario, dir: string, where: Where, events: () => IpvsEvent[], stopExtra: () => void = () => undefined): PeerRun {
+function ldirectordLikeRun(child: ChildProcess, cfg: string, s: Scenario, dir: string, where: Where, events: () => IpvsEvent[], stopExtra: () => void = () => undefined, perf?: PeerRun['perf']): PeerRun {
   return {
+    ...(perf ? { perf } : {}),
     pid: child.pid ?? -1,
     events,
     reload(change) {
@@ -180,26 +186,61 @@ export const perlLdirectord: Peer = {
   },
 };
 
+/** How ldirectord-ng is started: its pid file and control socket in a private directory, and how to read its "perf" figures. */
+function ngCommon(dir: string, where: Where, s: Scenario): { cfg: string; bin: string; env: NodeJS.ProcessEnv; perf: NonNullable<PeerRun['perf']>; cleanup: () => void } {
+  const cfg = path.join(dir, 'bench.cf');
+  writeFileSync(cfg, ldirectordCf(s, { logfile: path.join(dir, 'ldirectord.log'), supervised: true, timing: timingFor(where) }));
+  // Not in the work directory: in the guest that is a 9p mount, where a Unix socket cannot be bound.
+  const rundir = mkdtempSync(path.join(os.tmpdir(), 'ldng-bench-'));
+  const sock = controlSocketPath(rundir, path.basename(cfg));
+  return {
+    cfg,
+    bin: path.join(ROOT, 'bin', 'ldirectord'),
+    env: { LDIRD_RUNDIR: rundir, LDIRD_CONTROL_DIR: rundir },
+    perf: async () => {
+      const snap = await queryControl(sock, 5000);
+      return { answered: snap !== undefined, perf: parsePerf(snap) };
+    },
+    cleanup: () => rmSync(rundir, { recursive: true, force: true }),
+  };
+}
+
 /**
- * ldirectord-ng from this checkout (bin/ldirectord on dist/). On the host (no IPVS) it writes to its fake
- * backend, which appends every call to a log in the recording ipvsadm's format (LDIRD_FAKE_RECORD).
+ * ldirectord-ng from this checkout (bin/ldirectord on dist/). On the host (no IPVS) it runs its ipvsadm
+ * backend against the same recording stand-in Perl ldirectord gets, bind-mounted the same way, so both
+ * pay the same per-call cost and their ratios compare like with like (issue 17 item 6); in the guest it
+ * writes the kernel (netlink).
  */
 export const ngLdirectord: Peer = {
   name: 'ldirectord-ng',
   start(s, dir, where) {
-    const cfg = path.join(dir, 'bench.cf');
-    writeFileSync(cfg, ldirectordCf(s, { logfile: path.join(dir, 'ldirectord.log'), supervised: true, timing: timingFor(where) }));
-    const bin = path.join(ROOT, 'bin', 'ldirectord');
+    const { cfg, bin, env, perf, cleanup } = ngCommon(dir, where, s);
     if (where === 'host') {
-      const log = path.join(dir, 'fake-calls.log');
-      const child = startProcess(bin, [cfg, 'start'], dir, { LDIRD_IPVS: 'fake', LDIRD_FAKE_RECORD: log });
-      const reader = new IpvsadmLogReader(log);
-      return ldirectordLikeRun(child, cfg, s, dir, where, () => reader.events());
+      const { child, reader } = startRecorded([bin, cfg, 'start'], dir, { ...env, LDIRD_IPVS: 'ipvsadm' });
+      return ldirectordLikeRun(child, cfg, s, dir, where, () => reader.events(), cleanup, perf);
     }
     const poller = new ProcIpvsPoller();
     poller.start();
-    const child = startProcess(bin, [cfg, 'start'], dir);
-    return ldirectordLikeRun(child, cfg, s, dir, where, () => poller.events(), () => poller.stop());
+    const child = startProcess(bin, [cfg, 'start'], dir, env);
+    return ldirectordLikeRun(child, cfg, s, dir, where, () => poller.events(), () => (poller.stop(), cleanup()), perf);
+  },
+};
+
+/**
+ * ldirectord-ng on its in-memory IPVS (host only): writes cost nothing, so its figures are the daemon's
+ * own (checks, scheduler, reconciler, reload). They are never divided by another peer's (no other peer can
+ * run on it); the host goals of issue 16 (reload < 200 ms, RSS, detection at 10,000) and the growth curve
+ * to 30,000 are read from it. The fake appends every call in the stand-in's log format (LDIRD_FAKE_RECORD).
+ */
+export const ngInMemory: Peer = {
+  name: 'ldirectord-ng-mem',
+  start(s, dir, where) {
+    if (where !== 'host') throw new Error('the in-memory IPVS run is for the host only (the guest has a kernel)');
+    const { cfg, bin, env, perf, cleanup } = ngCommon(dir, where, s);
+    const log = path.join(dir, 'fake-calls.log');
+    const child = startProcess(bin, [cfg, 'start'], dir, { ...env, LDIRD_IPVS: 'fake', LDIRD_FAKE_RECORD: log });
+    const reader = new IpvsadmLogReader(log);
+    return ldirectordLikeRun(child, cfg, s, dir, where, () => reader.events(), cleanup, perf);
   },
 };
 
@@ -210,6 +251,11 @@ export const keepalived: Peer = {
     if (where === 'host') throw new Error('keepalived needs kernel IPVS ("IPVS: Can\'t initialize ipvs"): guest only');
     const conf = path.join(dir, 'keepalived.conf');
     writeFileSync(conf, keepalivedConf(s, { timing: timingFor(where) }));
+    // keepalived ignores an unknown or invalid keyword with a message and runs on: a config it did not take
+    // in full would measure other work than ours, so its own config test must be silent.
+    const test = spawnSync('/usr/sbin/keepalived', ['-t', '-l', '-f', conf], { encoding: 'utf8' });
+    const complaints = `${test.stdout}${test.stderr}`.trim();
+    if (test.status !== 0 || complaints !== '') throw new Error(`keepalived -t rejects part of the bench config: ${complaints.split('\n').slice(0, 3).join(' | ')}`);
     const poller = new ProcIpvsPoller();
     poller.start();
     const child = startProcess('/usr/sbin/keepalived', ['-n', '-l', '-C', '-f', conf, '-p', path.join(dir, 'k.pid'), '-c', path.join(dir, 'c.pid')], dir);
@@ -232,4 +278,4 @@ export const keepalived: Peer = {
 };
 
 /** Peers by name. */
-export const PEERS: Record<Peer['name'], Peer> = { 'ldirectord-ng': ngLdirectord, ldirectord: perlLdirectord, keepalived };
+export const PEERS: Record<Peer['name'], Peer> = { 'ldirectord-ng': ngLdirectord, 'ldirectord-ng-mem': ngInMemory, ldirectord: perlLdirectord, keepalived };
