@@ -139,7 +139,8 @@ export class Daemon {
       });
       await self.watcher.whenReady();
     }
-    await reconciler.whenIdle();
+    // The first pass, not an idle reconciler: with verdicts arriving during every pass it is never idle.
+    await reconciler.whenApplied();
     await self.execute(config.global.execute, 'start');
     self.phase = 'running';
     return self;
@@ -263,7 +264,7 @@ export class Daemon {
           this.health.update(r.config);
           this.reconciler.setTargets(targetsFromConfig(r.config));
           this.reconciler.setSyncTargets(syncTargetsFromConfig(r.config));
-          await this.reconciler.whenIdle();
+          await this.reconciler.whenApplied();
           await this.reexecute(r.previous.global.execute, r.config.global.execute);
         }
         return r;

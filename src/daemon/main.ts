@@ -159,9 +159,12 @@ export async function runForeground(req: ForegroundRequest): Promise<number> {
   let pendingStop: string | undefined;
   let onStop: (sig: string) => void = (sig) => void (pendingStop ??= sig);
   for (const sig of STOP_SIGNALS) process.on(sig, () => onStop(sig));
+  // A HUP while the daemon is still starting is not lost: it reloads as soon as the start is done.
+  let pendingHup = false;
   process.on('SIGHUP', () => {
     logger.reopen();
-    void current.daemon?.reloadOnSignal();
+    if (current.daemon) void current.daemon.reloadOnSignal();
+    else pendingHup = true;
   });
   process.on('SIGPIPE', () => undefined);
   // A bug must not leave a pid file that names a dead process; IPVS is left as it is (like a kill -9).
@@ -204,6 +207,7 @@ export async function runForeground(req: ForegroundRequest): Promise<number> {
     return isLdirdError(err, 'CONFIG_INVALID') ? 2 : 1;
   }
   current.daemon = started;
+  if (pendingHup) void started.reloadOnSignal();
   await status.attach(statusSource(started, ipvs, req.configPath, clock));
   const done = new Promise<number>((resolve) => {
     let stopping = false;

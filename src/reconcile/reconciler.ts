@@ -49,6 +49,8 @@ export class Reconciler {
   /** The configured reals this daemon programmed or found in its services (see desiredState). */
   private readonly programmed = new Set<string>();
   private observed: IpvsState | undefined;
+  /** The first pass that sees the current targets (whenApplied waits for its end). */
+  private targetsPass = 1;
 
   constructor(private readonly deps: ReconcilerDeps) {
     this.sync = new SyncDaemons(deps.ipvs, deps.logger);
@@ -78,13 +80,16 @@ export class Reconciler {
     );
     for (const k of [...this.programmed]) if (!stillConfigured.has(k)) this.programmed.delete(k);
     this.targets = targets;
-    this.runner.request();
+    this.targetsPass = this.runner.nextPass;
+    // A config change is not coalesced with health traffic: its pass runs now, or right after the running one.
+    this.runner.request(true);
   }
 
   /** Replaces the configured sync daemons (syncdaemon=; start, reload). */
   setSyncTargets(targets: readonly SyncTarget[]): void {
     this.sync.setTargets(targets);
-    this.runner.request();
+    this.targetsPass = this.runner.nextPass;
+    this.runner.request(true);
   }
 
   /** The sync daemons this instance started or took over. */
@@ -107,9 +112,17 @@ export class Reconciler {
     this.runner.request();
   }
 
-  /** Resolves when no pass is running or queued. */
+  /** Resolves when no pass is running or queued (tests; under steady health traffic this may never come). */
   whenIdle(): Promise<void> {
     return this.runner.whenIdle();
+  }
+
+  /**
+   * Resolves when the current targets have been applied: the end of the first pass that started after
+   * the last setTargets()/setSyncTargets(). One pass at most; health traffic cannot make it wait longer.
+   */
+  whenApplied(): Promise<void> {
+    return this.runner.whenPassed(this.targetsPass);
   }
 
   /** Number of passes so far. */
