@@ -14,7 +14,7 @@ import { CONFIG_ENV, type ConfigLock, acquireConfigLock, removeOwnPidFile, runDi
 import { DAEMON_ENV } from './daemonize.js';
 import { LdirdError, isLdirdError } from '../errors.js';
 import { AlertSender } from './hooks/email.js';
-import { StatusService, controlDir } from '../status/index.js';
+import { EventLoopMonitor, StatusService, controlDir } from '../status/index.js';
 import type { StatusSource } from '../status/index.js';
 import type { IpvsState } from '../model/ipvs.js';
 
@@ -68,7 +68,7 @@ export function recordingFake(file: string): FakeIpvs {
 const IPVS_READ_CACHE_MS = 250;
 
 /** The daemon seen by src/status: memory reads, plus one cached IPVS read (the reconciler's last on error). */
-function statusSource(d: Daemon, ipvs: Ipvs, configPath: string, clock: typeof systemClock): StatusSource {
+function statusSource(d: Daemon, ipvs: Ipvs, configPath: string, clock: typeof systemClock, loop: EventLoopMonitor): StatusSource {
   let cached: { at: number; read: Promise<IpvsState | undefined> } | undefined;
   return {
     configPath,
@@ -85,6 +85,7 @@ function statusSource(d: Daemon, ipvs: Ipvs, configPath: string, clock: typeof s
       }
       return cached.read;
     },
+    perf: () => ({ eventLoopDelayMs: loop.summary(), verdictToWriteMs: d.reconcile.verdictToWrite, lastReloadMs: d.lastReloadTiming }),
     // Read-only; only when this config manages sync (syncdaemon=no leaves the kernel's daemons unasked).
     syncDaemons: async () =>
       d.config.global.sync === undefined
@@ -105,6 +106,8 @@ export async function runForeground(req: ForegroundRequest): Promise<number> {
   // for ~10 % more CPU. Read by V8 at each GC, so setting it here, before the config loads, is in time.
   v8.setFlagsFromString(`--heap-growing-percent=${process.env.LDIRD_HEAP_GROWING_PERCENT ?? '20'}`);
   const clock = systemClock;
+  // From the first moment: start-up's delays count too (issue 16: the bench reads them from status --json).
+  const loop = new EventLoopMonitor();
   const logger = new LdLogger({
     cfgName: req.cfgName,
     target: logTargetFor({ logfile: req.logfile, debug: req.debug, supervised: req.supervised }),
@@ -208,7 +211,7 @@ export async function runForeground(req: ForegroundRequest): Promise<number> {
   }
   current.daemon = started;
   if (pendingHup) void started.reloadOnSignal();
-  await status.attach(statusSource(started, ipvs, req.configPath, clock));
+  await status.attach(statusSource(started, ipvs, req.configPath, clock, loop));
   const done = new Promise<number>((resolve) => {
     let stopping = false;
     onStop = (sig: string) => {
@@ -231,5 +234,6 @@ export async function runForeground(req: ForegroundRequest): Promise<number> {
   const code = await done;
   await logger.close(); // the syslog writer passes on its last lines
   clearInterval(keepAlive);
+  loop.close();
   return code;
 }

@@ -131,6 +131,12 @@ describe(`a reload under a full check load (${VIRTUALS * REALS_PER_VIRTUAL} real
     void daemon.reloadOnSignal();
     expect(await appliedWithin(fake, destLine(VIRTUALS - 1, 0, 3), APPLY_BOUND_MS)).toBeLessThanOrEqual(APPLY_BOUND_MS);
     expect((await first).kind).toBe('reloaded');
+    // What status --json shows as perf.lastReloadMs: read + parse, re-plan, until IPVS had it.
+    const t = daemon.lastReloadTiming!;
+    expect(t.parse).toBeGreaterThan(0);
+    expect(t.applied).toBeGreaterThanOrEqual(t.parse + t.plan);
+    expect(t.applied).toBeLessThanOrEqual(APPLY_BOUND_MS);
+    expect(daemon.reconcile.verdictToWrite.count).toBeGreaterThan(100); // every flap went out
   }, 20_000);
 
   it('does not keep the daemon from finishing its start (a SIGHUP before that would be lost)', async () => {

@@ -208,4 +208,35 @@ describe('Reconciler', () => {
       expect(lines(b.ipvs.dump())).toContain('-a -t 10.0.0.1:80 -r 10.0.0.2:80 -g -w 0');
     });
   });
+
+  it('times a verdict to the completion of the IPVS write carrying it; a verdict needing no write is not counted', async () => {
+    const { ipvs, clock, health, rec } = setup();
+    await rec.pass();
+    expect(rec.verdictToWrite).toEqual({ p50: 0, p99: 0, max: 0, count: 0 });
+    health.set('10.0.0.2:80', 'down');
+    rec.verdict('tcp:10.0.0.1:80', '10.0.0.2:80');
+    clock.advance(40);
+    await rec.pass(); // quiesces 10.0.0.2: 40 ms after its verdict
+    expect(lines(ipvs.dump())).toContain('-a -t 10.0.0.1:80 -r 10.0.0.2:80 -g -w 0');
+    // The histogram keeps 3 significant digits (fixed memory), hence closeTo.
+    const ms = (n: number) => expect.closeTo(n, 0);
+    expect(rec.verdictToWrite).toEqual({ p50: ms(40), p99: ms(40), max: ms(40), count: 1 });
+    // Down, then up again before any pass: the table already says up, nothing is written or counted.
+    health.set('10.0.0.3:80', 'up');
+    rec.verdict('tcp:10.0.0.1:80', '10.0.0.3:80');
+    clock.advance(10);
+    await rec.pass();
+    expect(rec.verdictToWrite.count).toBe(1);
+    // A write that fails is retried by the next pass, which counts from the verdict.
+    health.set('10.0.0.2:80', 'up');
+    rec.verdict('tcp:10.0.0.1:80', '10.0.0.2:80');
+    const apply = ipvs.apply.bind(ipvs);
+    ipvs.apply = () => Promise.reject(new Error('netlink socket closed'));
+    clock.advance(5);
+    await rec.pass();
+    ipvs.apply = apply;
+    clock.advance(100);
+    await rec.pass();
+    expect(rec.verdictToWrite).toEqual({ p50: ms(40), p99: ms(105), max: ms(105), count: 2 });
+  });
 });
