@@ -5,7 +5,7 @@ import type { CheckName, CheckResult, Checker } from '../checks/types.js';
 import type { Config } from '../model/config.js';
 import { findMaintenanceFile, systemReverseLookup, type ReverseLookup } from './maintenance.js';
 import { FORCE_NEGOTIATE, INITIAL_HEALTH, combinedChoice, nextConnects, nextState, type RealHealth } from './policy.js';
-import { checkBudgetMs, planChecks, type CheckJob, type JobMember } from './spec.js';
+import { CheckPlanner, checkBudgetMs, type CheckJob, type JobMember } from './spec.js';
 
 /** A real changed state in a virtual (only changes are reported, never repeats). */
 export interface HealthTransition {
@@ -162,7 +162,8 @@ const SETTLED = Object.freeze(Object.assign(new Error('check settled'), { name: 
 export class HealthScheduler {
   private readonly states = new Map<string, JobState>();
   /** (virtual, real) pair → the jobs checking it: lookup() runs once per real per reconcile pass, so it must not scan. */
-  private byMember = new Map<string, JobState[]>();
+  private readonly byMember = new Map<string, JobState[]>();
+  private readonly planner = new CheckPlanner();
   private readonly queue: JobState[] = [];
   private inFlight = 0;
   private stopped = false;
@@ -227,15 +228,19 @@ export class HealthScheduler {
     this.maintenanceDir = config.global.maintenanceDir;
     // Same default as the config loader's (upstream: $HOSTNAME, else uname -n).
     const hostname = this.opts.hostname ?? (process.env['HOSTNAME'] || osHostname());
-    const jobs = planChecks(config, { hostname });
+    // Unchanged virtuals come back as the same job objects: only what a reload changed costs anything.
+    const jobs = this.planner.plan(config, { hostname });
     const fresh: JobState[] = [];
     const keep = new Set<string>();
     for (const job of jobs) {
       keep.add(job.id);
       const old = this.states.get(job.id);
       if (old) {
+        if (old.job === job) continue;
         const before = new Set(old.job.members.map(memberKey));
+        this.unindex(old);
         old.job = job;
+        this.index(old);
         // A pair that joins an already checked real learns its state at once.
         if (old.health.state !== 'unknown') {
           for (const m of job.members) {
@@ -248,25 +253,40 @@ export class HealthScheduler {
         job, health: INITIAL_HEALTH, numConnects: FORCE_NEGOTIATE, lastStart: 0, maintenance: false, queued: false, removed: false, timer: undefined, running: undefined,
       };
       this.states.set(job.id, s);
+      this.index(s);
       fresh.push(s);
     }
-    for (const [id, s] of this.states) {
-      if (!keep.has(id)) {
-        this.retire(s);
-        this.states.delete(id);
+    if (keep.size !== this.states.size) {
+      for (const [id, s] of this.states) {
+        if (!keep.has(id)) {
+          this.retire(s);
+          this.unindex(s);
+          this.states.delete(id);
+        }
       }
     }
-    const byMember = new Map<string, JobState[]>();
-    for (const s of this.states.values()) {
-      for (const m of s.job.members) {
-        const k = memberKey(m);
-        const list = byMember.get(k);
-        if (list) list.push(s);
-        else byMember.set(k, [s]);
-      }
-    }
-    this.byMember = byMember;
     this.stagger(fresh);
+  }
+
+  /** Adds a job's pairs to byMember (in job order: lookup takes the first checked job of a pair). */
+  private index(s: JobState): void {
+    for (const m of s.job.members) {
+      const k = memberKey(m);
+      const list = this.byMember.get(k);
+      if (list) list.push(s);
+      else this.byMember.set(k, [s]);
+    }
+  }
+
+  private unindex(s: JobState): void {
+    for (const m of s.job.members) {
+      const k = memberKey(m);
+      const list = this.byMember.get(k);
+      if (!list) continue;
+      const rest = list.filter((x) => x !== s);
+      if (rest.length) this.byMember.set(k, rest);
+      else this.byMember.delete(k);
+    }
   }
 
   /** Spreads first runs evenly over min(staggerMs, interval); later runs keep their phase (lastStart + interval). */

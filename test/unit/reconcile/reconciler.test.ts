@@ -2,7 +2,8 @@
 import { ManualClock } from '../../../src/clock.js';
 import { FakeIpvs } from '../../../src/ipvs/fake.js';
 import { MemoryLogger } from '../../../src/log/index.js';
-import { Reconciler } from '../../../src/reconcile/index.js';
+import { Reconciler, targetsFromConfig } from '../../../src/reconcile/index.js';
+import { parseConfig, staticResolver } from '../../../parsers/ldirectord-cf/index.js';
 import type { Health, VirtualTarget } from '../../../src/reconcile/index.js';
 
 const KEY = { kind: 'addr', af: 'inet', protocol: 'tcp', addr: '10.0.0.1', port: 80 } as const;
@@ -238,5 +239,28 @@ describe('Reconciler', () => {
     clock.advance(100);
     await rec.pass();
     expect(rec.verdictToWrite).toEqual({ p50: ms(40), p99: ms(105), max: ms(105), count: 2 });
+  });
+
+  it('a one-line reload (one weight) at 1,000 reals plans exactly one write: 0 ops on untouched reals', async () => {
+    const text = (w: number) =>
+      Array.from({ length: 100 }, (_, v) =>
+        `virtual=10.200.0.${v + 1}:80\n${Array.from({ length: 10 }, (_, r) => `\treal=127.20.${v}.${r + 1}:80 masq ${v === 99 && r === 9 ? w : 1}\n`).join('')}\tservice=http\n\tscheduler=wrr\n`,
+      ).join('');
+    const parsed = async (w: number) => {
+      const r = await parseConfig(text(w), { file: 't.cf', resolver: staticResolver({ services: { http: 80 } }) });
+      if (!r.ok) throw new Error(JSON.stringify(r.diagnostics));
+      return targetsFromConfig(r.config);
+    };
+    const ipvs = new FakeIpvs();
+    const rec = new Reconciler({ ipvs, logger: new MemoryLogger(), clock: new ManualClock(), health: () => 'up' });
+    rec.setTargets(await parsed(1));
+    await rec.pass();
+    expect(ipvs.dump().split('\n').filter((l) => l.startsWith('-a '))).toHaveLength(1000);
+    ipvs.clearCalls();
+    rec.setTargets(await parsed(2));
+    await rec.pass();
+    expect(ipvs.ops).toEqual([
+      { op: 'editDest', svc: { kind: 'addr', af: 'inet', protocol: 'tcp', addr: '10.200.0.100', port: 80 }, dest: { af: 'inet', addr: '127.20.99.10', port: 80, fwd: 'masq', weight: 2, uThresh: 0, lThresh: 0 } },
+    ]);
   });
 });
