@@ -6,7 +6,7 @@ import type { IpvsOp, IpvsState, ServiceKey } from '../model/ipvs.js';
 import { destKey, hostPort, kernelPort, serviceKey } from '../model/keys.js';
 import { apply } from './apply.js';
 import type { ApplyReport } from './apply.js';
-import { desiredState, observedReals, programmedKey } from './desired.js';
+import { desiredState, indexObserved, observedReals, programmedKey } from './desired.js';
 import type { DesiredService, HealthLookup, VirtualTarget } from './desired.js';
 import type { PlannedOp, ReconcileEvent } from './operations.js';
 import { LatencyHistogram } from './latency.js';
@@ -171,14 +171,14 @@ export class Reconciler {
     this.verdicts = new Map();
     const observed = await this.deps.ipvs.snapshot();
     this.observed = observed;
-    const desired = desiredState(this.targets, this.deps.health, observed, this.programmed);
+    const index = indexObserved(observed);
+    const desired = desiredState(this.targets, this.deps.health, observed, this.programmed, index);
     // Our reals already in the table (a restart over it, earlier passes) count as programmed; they
     // cannot change this pass's plan (only absent reals consult the memory).
-    for (const k of observedReals(desired, observed)) this.programmed.add(k);
-    const ops = plan(desired, observed, { retired: [...this.retired.values()] });
+    for (const k of observedReals(desired, observed, index)) this.programmed.add(k);
+    const ops = plan(desired, observed, { retired: [...this.retired.values()], index });
     // Retired services already gone need no more attention.
-    const present = new Set(observed.services.map((s) => serviceKey(s.key)));
-    for (const k of [...this.retired.keys()]) if (!present.has(k)) this.retired.delete(k);
+    for (const k of [...this.retired.keys()]) if (!index.has(k)) this.retired.delete(k);
     this.lastReport = await apply(this.deps.ipvs, ops, this.deps.logger);
     if (verdicts.size) this.countVerdicts(verdicts, desired.services, this.lastReport);
     if (this.lastReport.events.length) this.deps.onEvents?.(this.lastReport.events);
