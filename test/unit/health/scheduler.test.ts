@@ -240,6 +240,23 @@ describe('HealthScheduler', () => {
     await s.stop();
   });
 
+  test('one clock timer for every job and every hard bound, however many reals (no timer per check)', async () => {
+    const h = harness();
+    const reals = Array.from({ length: 100 }, (_, i) => `\treal=10.3.0.${i + 1}:80 gate\n`).join('');
+    for (let i = 1; i <= 50; i++) h.fake.behaviour.set(`10.3.0.${i}`, 'hang');
+    const s = h.start(await configOf(`checkinterval=10\nnegotiatetimeout=4\nvirtual=10.0.0.1:80\n${reals}\tservice=http\n`));
+    expect(h.clock.pending()).toBe(1);
+    await tick(h.clock, 100, 50);
+    expect(s.running).toBe(50); // 50 hung checks, each with a hard bound, 50 next runs: still one timer
+    expect(h.clock.pending()).toBe(1);
+    await tick(h.clock, 5000, 500); // the hung ones hit their bound (4 s + 1 s grace)
+    expect(s.running).toBe(0);
+    expect(h.transitions.filter((t) => t.state === 'down')).toHaveLength(50);
+    expect(h.clock.pending()).toBe(1);
+    await s.stop();
+    expect(h.clock.pending()).toBe(0);
+  });
+
   test('stop() aborts running checks and nothing runs afterwards', async () => {
     const h = harness();
     h.fake.behaviour.set('10.0.0.2', 'hang');
