@@ -143,7 +143,9 @@ describe(`a reload under a full check load (${VIRTUALS * REALS_PER_VIRTUAL} real
     const fake = new FakeIpvs();
     const t0 = Date.now();
     const started = start({ busy: true }, fake);
-    const outcome = await Promise.race([started.then(() => 'started'), new Promise((r) => setTimeout(() => r('still starting'), 3000))]);
+    let timer: NodeJS.Timeout | undefined;
+    const outcome = await Promise.race([started.then(() => 'started'), new Promise((r) => (timer = setTimeout(() => r('still starting'), 3000)))]);
+    clearTimeout(timer);
     if (outcome === 'started') daemon = await started;
     else void started.then((d) => d.stop('TERM'));
     expect({ outcome, ms: Math.min(Date.now() - t0, 3000) }).toEqual({ outcome: 'started', ms: expect.any(Number) });
