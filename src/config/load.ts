@@ -1,6 +1,5 @@
 // The one config pipeline: read the file, parse it with the system resolver, add file-system warnings.
-import { statSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFileSync, statSync } from 'node:fs';
 import { hostname as osHostname } from 'node:os';
 import { formatDiagnostic, parseConfig, type ConfigDiagnostic, type ParseResult, type Resolver } from '../../parsers/ldirectord-cf/index.js';
 import type { Config } from '../model/config.js';
@@ -32,10 +31,15 @@ export function cannotOpen(path: string, err: unknown): string {
   return `can not open file ${path}: ${err instanceof Error ? err.message : String(err)}`;
 }
 
-/** Reads the config file's text; an unreadable file gives cannotOpen()'s text. */
+/**
+ * Reads the config file's text; an unreadable file gives cannotOpen()'s text. Synchronous inside: a
+ * config is a local file of at most a few hundred KB, while fs.promises.readFile is four thread-pool round
+ * trips (open, stat, read, close), each waiting a full turn of an event loop that a check load keeps
+ * busy: a reload must never queue behind the checks (issue 16 item 1).
+ */
 export async function readConfigFile(path: string): Promise<{ readonly ok: true; readonly text: string } | { readonly ok: false; readonly error: string }> {
   try {
-    return { ok: true, text: await readFile(path, 'utf8') };
+    return { ok: true, text: readFileSync(path, 'utf8') };
   } catch (err) {
     return { ok: false, error: cannotOpen(path, err) };
   }

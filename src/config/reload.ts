@@ -1,6 +1,6 @@
 // Parse-then-swap: a config change is read and parsed first; errors keep the running config untouched.
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import type { Config } from '../model/config.js';
 import { readConfigFile, type LoadOutcome, type ParseFn } from './load.js';
 
@@ -61,7 +61,8 @@ export class ConfigHolder {
   /** True when the file's content differs from the last content seen (a touch is not a change). */
   async changedOnDisk(): Promise<boolean> {
     try {
-      return contentHash(await readFile(this.path, 'utf8')) !== this.hash;
+      // Synchronous for the reason readConfigFile gives.
+      return contentHash(readFileSync(this.path, 'utf8')) !== this.hash;
     } catch {
       return false;
     }

@@ -10,6 +10,7 @@ import type { Logger } from '../log/types.js';
 import { msg } from '../log/messages.js';
 import type { Config } from '../model/config.js';
 import { Reconciler, syncTargetsFromConfig, targetsFromConfig } from '../reconcile/index.js';
+import { roundMs } from '../reconcile/index.js';
 import type { HealthLookup, ReconcileEvent } from '../reconcile/index.js';
 import { LdirdError } from '../errors.js';
 import type { HealthSnapshotEntry } from '../health/index.js';
@@ -36,11 +37,25 @@ export interface ReloadRecord {
   readonly errors?: readonly string[];
 }
 
+/** Which real changed state: the shared identity (serviceKey text of the virtual, "addr:port" of the real). */
+export interface HealthChange {
+  readonly virtualKey: string;
+  readonly realKey: string;
+}
+
 /**
  * Builds the health monitor for a config; `changed` is called when some real went up or down (the
- * daemon then asks lookup()). Never called synchronously from the factory: checks run later.
+ * daemon then asks lookup()); naming the real lets the daemon time its verdict to the IPVS write.
+ * Never called synchronously from the factory: checks run later.
  */
-export type HealthFactory = (config: Config, changed: () => void) => HealthMonitor;
+export type HealthFactory = (config: Config, changed: (which?: HealthChange) => void) => HealthMonitor;
+
+/** Where the last applied reload spent its time (ms): read + parse, the synchronous re-plan, and until IPVS has it. */
+export interface ReloadTiming {
+  readonly parse: number;
+  readonly plan: number;
+  readonly applied: number;
+}
 
 /** Everything the daemon is built from (main.ts passes real adapters, tests pass fakes). */
 export interface DaemonOptions {
@@ -84,6 +99,7 @@ export class Daemon {
   private reloading: Promise<ReloadResult> | undefined;
   private stopped = false;
   private reloaded: ReloadRecord;
+  private reloadTiming: ReloadTiming | null = null;
   /** Clock time the daemon started (ms). */
   readonly startedAt: number;
 
@@ -108,7 +124,7 @@ export class Daemon {
     const config = loaded.holder.config;
     // Health asks the reconciler for a pass and the reconciler asks health: health is built first, its
     // `changed` runs only after a check completes, when `reconciler` is set.
-    const health = opts.health(config, () => reconciler.request());
+    const health = opts.health(config, (which) => (which ? reconciler.verdict(which.virtualKey, which.realKey) : reconciler.request()));
     // The reconciler's event callback needs the daemon's phase; the daemon needs the reconciler.
     const ref: { d?: Daemon } = {};
     const reconciler = new Reconciler({
@@ -139,7 +155,8 @@ export class Daemon {
       });
       await self.watcher.whenReady();
     }
-    await reconciler.whenIdle();
+    // The first pass, not an idle reconciler: with verdicts arriving during every pass it is never idle.
+    await reconciler.whenApplied();
     await self.execute(config.global.execute, 'start');
     self.phase = 'running';
     return self;
@@ -158,6 +175,11 @@ export class Daemon {
   /** The last reload (or the start-up load). */
   get lastReload(): ReloadRecord {
     return this.reloaded;
+  }
+
+  /** Timing of the last reload that changed the config (null before the first). */
+  get lastReloadTiming(): ReloadTiming | null {
+    return this.reloadTiming;
   }
 
   /** The checked state of every real (memory only). */
@@ -245,8 +267,20 @@ export class Daemon {
     const run = async (): Promise<ReloadResult> => {
       const before = this.phase;
       this.phase = 'reloading';
+      const clock = this.opts.clock;
+      const t0 = clock.now();
+      let heldMs = 0;
+      const timedGuard: ReloadGuard | undefined = guard && (async (next) => {
+        const g0 = clock.now();
+        try {
+          return await guard(next);
+        } finally {
+          heldMs += clock.now() - g0;
+        }
+      });
       try {
-        const r = await this.holder.reload(force, guard);
+        const r = await this.holder.reload(force, timedGuard);
+        const parsed = clock.now();
         this.reloaded = {
           at: this.opts.clock.now(),
           result: r.kind === 'reloaded' ? 'ok' : r.kind,
@@ -263,7 +297,10 @@ export class Daemon {
           this.health.update(r.config);
           this.reconciler.setTargets(targetsFromConfig(r.config));
           this.reconciler.setSyncTargets(syncTargetsFromConfig(r.config));
-          await this.reconciler.whenIdle();
+          const planned = clock.now();
+          await this.reconciler.whenApplied();
+          // A guard's confirmation wait (autoreload) is not parse time: parse counts from the read it accepted.
+          this.reloadTiming = { parse: roundMs(parsed - t0 - heldMs), plan: roundMs(planned - parsed), applied: roundMs(clock.now() - t0) };
           await this.reexecute(r.previous.global.execute, r.config.global.execute);
         }
         return r;

@@ -39,7 +39,7 @@ export function schedulerHealthFactory(o: SchedulerHealthOptions): HealthFactory
         o.observe?.onTransition(t);
         // Why a real is taken out (issue 13 item 14); the Deleted/quiescent line follows from the reconciler.
         if (t.state === 'down') o.logger.log(msg.checkFailed(t.realKey, t.virtualId, t.reason));
-        changed();
+        changed(t);
       },
       onCheck: (e) => {
         o.observe?.onCheck(e);

@@ -14,7 +14,7 @@ import { CONFIG_ENV, type ConfigLock, acquireConfigLock, removeOwnPidFile, runDi
 import { DAEMON_ENV } from './daemonize.js';
 import { LdirdError, isLdirdError } from '../errors.js';
 import { AlertSender } from './hooks/email.js';
-import { StatusService, controlDir } from '../status/index.js';
+import { EventLoopMonitor, StatusService, controlDir } from '../status/index.js';
 import type { StatusSource } from '../status/index.js';
 import type { IpvsState } from '../model/ipvs.js';
 
@@ -68,7 +68,7 @@ export function recordingFake(file: string): FakeIpvs {
 const IPVS_READ_CACHE_MS = 250;
 
 /** The daemon seen by src/status: memory reads, plus one cached IPVS read (the reconciler's last on error). */
-function statusSource(d: Daemon, ipvs: Ipvs, configPath: string, clock: typeof systemClock): StatusSource {
+function statusSource(d: Daemon, ipvs: Ipvs, configPath: string, clock: typeof systemClock, loop: EventLoopMonitor): StatusSource {
   let cached: { at: number; read: Promise<IpvsState | undefined> } | undefined;
   return {
     configPath,
@@ -85,6 +85,7 @@ function statusSource(d: Daemon, ipvs: Ipvs, configPath: string, clock: typeof s
       }
       return cached.read;
     },
+    perf: () => ({ eventLoopDelayMs: loop.summary(), verdictToWriteMs: d.reconcile.verdictToWrite, lastReloadMs: d.lastReloadTiming }),
     // Read-only; only when this config manages sync (syncdaemon=no leaves the kernel's daemons unasked).
     syncDaemons: async () =>
       d.config.global.sync === undefined
@@ -107,6 +108,8 @@ export async function runForeground(req: ForegroundRequest): Promise<number> {
   // for ~10 % more CPU. Read by V8 at each GC, so setting it here, before the config loads, is in time.
   v8.setFlagsFromString(`--heap-growing-percent=${process.env.LDIRD_HEAP_GROWING_PERCENT ?? '20'}`);
   const clock = systemClock;
+  // From the first moment: start-up's delays count too (issue 16: the bench reads them from status --json).
+  const loop = new EventLoopMonitor();
   const logger = new LdLogger({
     cfgName: req.cfgName,
     target: logTargetFor({ logfile: req.logfile, debug: req.debug, supervised: req.supervised }),
@@ -161,9 +164,12 @@ export async function runForeground(req: ForegroundRequest): Promise<number> {
   let pendingStop: string | undefined;
   let onStop: (sig: string) => void = (sig) => void (pendingStop ??= sig);
   for (const sig of STOP_SIGNALS) process.on(sig, () => onStop(sig));
+  // A HUP while the daemon is still starting is not lost: it reloads as soon as the start is done.
+  let pendingHup = false;
   process.on('SIGHUP', () => {
     logger.reopen();
-    void current.daemon?.reloadOnSignal();
+    if (current.daemon) void current.daemon.reloadOnSignal();
+    else pendingHup = true;
   });
   process.on('SIGPIPE', () => undefined);
   // A bug must not leave a pid file that names a dead process; IPVS is left as it is (like a kill -9).
@@ -206,7 +212,8 @@ export async function runForeground(req: ForegroundRequest): Promise<number> {
     return isLdirdError(err, 'CONFIG_INVALID') ? 2 : 1;
   }
   current.daemon = started;
-  await status.attach(statusSource(started, ipvs, req.configPath, clock));
+  if (pendingHup) void started.reloadOnSignal();
+  await status.attach(statusSource(started, ipvs, req.configPath, clock, loop));
   const done = new Promise<number>((resolve) => {
     let stopping = false;
     onStop = (sig: string) => {
@@ -231,5 +238,6 @@ export async function runForeground(req: ForegroundRequest): Promise<number> {
   const code = await done;
   await logger.close(); // the syslog writer passes on its last lines
   clearInterval(keepAlive);
+  loop.close();
   return code;
 }

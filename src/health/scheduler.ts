@@ -5,7 +5,8 @@ import type { CheckName, CheckResult, Checker } from '../checks/types.js';
 import type { Config } from '../model/config.js';
 import { findMaintenanceFile, systemReverseLookup, type ReverseLookup } from './maintenance.js';
 import { FORCE_NEGOTIATE, INITIAL_HEALTH, combinedChoice, nextConnects, nextState, type RealHealth } from './policy.js';
-import { checkBudgetMs, planChecks, type CheckJob, type JobMember } from './spec.js';
+import { CheckPlanner, checkBudgetMs, type CheckJob, type JobMember } from './spec.js';
+import { DueHeap } from './due-heap.js';
 
 /** A real changed state in a virtual (only changes are reported, never repeats). */
 export interface HealthTransition {
@@ -139,12 +140,24 @@ interface JobState {
   changedAt?: number;
   maintenance: boolean;
   lastStart: number;
-  timer: TimerHandle | undefined;
+  /** When its next run is due (clock ms); a heap entry for another time is stale. */
+  dueAt: number | undefined;
   queued: boolean;
-  /** The running check: cancel() aborts it and releases its slot at once. */
-  running: { cancel: () => void } | undefined;
+  /** The running check (finish(s, running) aborts it and releases its slot). */
+  running: Running | undefined;
   removed: boolean;
 }
+
+/** One running check: its abort, and what the hard bound reports. */
+interface Running {
+  readonly name: CheckName;
+  readonly abort: AbortController;
+  readonly budgetMs: number;
+  settled: boolean;
+}
+
+/** A heap entry: a job's next run, or the hard bound of a running check (stale once that check settled). */
+type Timed = { readonly s: JobState; readonly run?: Running };
 
 const DEFAULT_MAX_IN_FLIGHT = 256;
 /** Default pace of first runs (see staggerMs): about what one core sustains with room for the rest. */
@@ -162,11 +175,18 @@ const SETTLED = Object.freeze(Object.assign(new Error('check settled'), { name: 
 export class HealthScheduler {
   private readonly states = new Map<string, JobState>();
   /** (virtual, real) pair → the jobs checking it: lookup() runs once per real per reconcile pass, so it must not scan. */
-  private byMember = new Map<string, JobState[]>();
-  private readonly queue: JobState[] = [];
+  private readonly byMember = new Map<string, JobState[]>();
+  private readonly planner = new CheckPlanner();
+  /** Jobs due and waiting for a slot, in due order from `head` on (a retired job is skipped, not spliced out). */
+  private queue: JobState[] = [];
+  private head = 0;
+  /** Every next run and every hard bound, behind one clock timer armed for the earliest. */
+  private readonly heap = new DueHeap<Timed>();
+  private armed: { at: number; timer: TimerHandle } | undefined;
   private inFlight = 0;
   private stopped = false;
   private maintenanceDir: string | undefined;
+  private deps: RunDeps | undefined;
   private readonly opts: HealthSchedulerOptions;
   private readonly reverseLookup: ReverseLookup;
 
@@ -219,23 +239,32 @@ export class HealthScheduler {
   stop(): Promise<void> {
     this.stopped = true;
     for (const s of this.states.values()) this.retire(s);
-    this.queue.length = 0;
+    this.queue = [];
+    this.head = 0;
+    this.heap.clear();
+    this.armed?.timer.cancel();
+    this.armed = undefined;
     return Promise.resolve();
   }
 
   private install(config: Config): void {
     this.maintenanceDir = config.global.maintenanceDir;
+    this.deps = { checkers: this.opts.checkers, maintenanceDir: this.maintenanceDir, reverseLookup: this.reverseLookup };
     // Same default as the config loader's (upstream: $HOSTNAME, else uname -n).
     const hostname = this.opts.hostname ?? (process.env['HOSTNAME'] || osHostname());
-    const jobs = planChecks(config, { hostname });
+    // Unchanged virtuals come back as the same job objects: only what a reload changed costs anything.
+    const jobs = this.planner.plan(config, { hostname });
     const fresh: JobState[] = [];
     const keep = new Set<string>();
     for (const job of jobs) {
       keep.add(job.id);
       const old = this.states.get(job.id);
       if (old) {
+        if (old.job === job) continue;
         const before = new Set(old.job.members.map(memberKey));
+        this.unindex(old);
         old.job = job;
+        this.index(old);
         // A pair that joins an already checked real learns its state at once.
         if (old.health.state !== 'unknown') {
           for (const m of job.members) {
@@ -245,28 +274,43 @@ export class HealthScheduler {
         continue;
       }
       const s: JobState = {
-        job, health: INITIAL_HEALTH, numConnects: FORCE_NEGOTIATE, lastStart: 0, maintenance: false, queued: false, removed: false, timer: undefined, running: undefined,
+        job, health: INITIAL_HEALTH, numConnects: FORCE_NEGOTIATE, lastStart: 0, maintenance: false, queued: false, removed: false, dueAt: undefined, running: undefined,
       };
       this.states.set(job.id, s);
+      this.index(s);
       fresh.push(s);
     }
-    for (const [id, s] of this.states) {
-      if (!keep.has(id)) {
-        this.retire(s);
-        this.states.delete(id);
+    if (keep.size !== this.states.size) {
+      for (const [id, s] of this.states) {
+        if (!keep.has(id)) {
+          this.retire(s);
+          this.unindex(s);
+          this.states.delete(id);
+        }
       }
     }
-    const byMember = new Map<string, JobState[]>();
-    for (const s of this.states.values()) {
-      for (const m of s.job.members) {
-        const k = memberKey(m);
-        const list = byMember.get(k);
-        if (list) list.push(s);
-        else byMember.set(k, [s]);
-      }
-    }
-    this.byMember = byMember;
     this.stagger(fresh);
+  }
+
+  /** Adds a job's pairs to byMember (in job order: lookup takes the first checked job of a pair). */
+  private index(s: JobState): void {
+    for (const m of s.job.members) {
+      const k = memberKey(m);
+      const list = this.byMember.get(k);
+      if (list) list.push(s);
+      else this.byMember.set(k, [s]);
+    }
+  }
+
+  private unindex(s: JobState): void {
+    for (const m of s.job.members) {
+      const k = memberKey(m);
+      const list = this.byMember.get(k);
+      if (!list) continue;
+      const rest = list.filter((x) => x !== s);
+      if (rest.length) this.byMember.set(k, rest);
+      else this.byMember.delete(k);
+    }
   }
 
   /** Spreads first runs evenly over min(staggerMs, interval); later runs keep their phase (lastStart + interval). */
@@ -280,21 +324,46 @@ export class HealthScheduler {
 
   private retire(s: JobState): void {
     s.removed = true;
-    s.timer?.cancel();
-    s.timer = undefined;
-    if (s.queued) {
-      const i = this.queue.indexOf(s);
-      if (i >= 0) this.queue.splice(i, 1);
-      s.queued = false;
-    }
-    s.running?.cancel();
+    s.dueAt = undefined; // its heap entry goes stale; a queued entry is skipped by pump()
+    s.queued = false;
+    if (s.running) this.finish(s, s.running, undefined);
   }
 
   private schedule(s: JobState, delayMs: number): void {
-    s.timer = this.opts.clock.setTimeout(() => {
-      s.timer = undefined;
-      this.enqueue(s);
-    }, Math.max(0, delayMs));
+    const at = this.opts.clock.now() + Math.max(0, delayMs);
+    s.dueAt = at;
+    this.heap.push({ at, item: { s } });
+    this.arm();
+  }
+
+  /** Keeps the one clock timer set for the earliest heap entry. */
+  private arm(): void {
+    const top = this.heap.peek();
+    if (top === undefined || this.stopped) return;
+    if (this.armed && this.armed.at <= top.at) return;
+    this.armed?.timer.cancel();
+    const at = top.at;
+    this.armed = { at, timer: this.opts.clock.setTimeout(() => this.fire(at), at - this.opts.clock.now()) };
+  }
+
+  /** The timer: every entry due by now runs (stale ones are dropped), then the timer is set for the next. */
+  private fire(at: number): void {
+    if (this.armed?.at === at) this.armed = undefined;
+    const now = this.opts.clock.now();
+    for (let top = this.heap.peek(); top !== undefined && top.at <= now; top = this.heap.peek()) {
+      this.heap.pop();
+      const { s, run } = top.item;
+      if (run === undefined) {
+        if (s.dueAt === top.at && !s.removed) {
+          s.dueAt = undefined;
+          this.enqueue(s);
+        }
+      } else if (s.running === run && !run.settled) {
+        // The hard bound: a check that ignores its own timeout still cannot hold its slot or the real's verdict.
+        this.finish(s, run, { name: run.name, result: { ok: false, reason: `${run.name} check gave no verdict within ${run.budgetMs} ms` }, forced: false });
+      }
+    }
+    this.arm();
   }
 
   private enqueue(s: JobState): void {
@@ -306,7 +375,15 @@ export class HealthScheduler {
 
   private pump(): void {
     const max = Math.max(1, this.opts.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT);
-    while (!this.stopped && this.inFlight < max && this.queue.length > 0) this.launch(this.queue.shift()!);
+    while (!this.stopped && this.inFlight < max && this.head < this.queue.length) {
+      const s = this.queue[this.head++]!;
+      if (s.queued && !s.removed) this.launch(s);
+    }
+    // Drop the consumed front now and then (shift() per check would be O(n) at 10,000 queued).
+    if (this.head > 1024 && this.head * 2 > this.queue.length) {
+      this.queue = this.queue.slice(this.head);
+      this.head = 0;
+    }
   }
 
   private launch(s: JobState): void {
@@ -316,33 +393,31 @@ export class HealthScheduler {
     s.lastStart = clock.now();
     const job = s.job;
     const name = nextCheckName(job, s.numConnects);
-    const budget = checkBudgetMs(name, job.spec) + (this.opts.graceMs ?? 1000);
-    const abort = new AbortController();
-    let settled = false;
-    const finish = (outcome: RunOutcome | undefined): void => {
-      if (settled) return;
-      settled = true;
-      hard.cancel();
-      abort.abort(SETTLED);
-      s.running = undefined;
-      this.inFlight--;
-      if (outcome !== undefined && !this.stopped && !s.removed) {
-        this.apply(s, outcome);
-        const now = clock.now();
-        this.schedule(s, Math.max(s.lastStart + s.job.intervalMs, now) - now);
-      }
-      this.pump();
-    };
-    // The hard bound: a check that ignores its own timeout still cannot hold its slot or the real's verdict.
-    const hard = clock.setTimeout(
-      () => finish({ name, result: { ok: false, reason: `${name} check gave no verdict within ${budget} ms` }, forced: false }),
-      budget,
+    const budgetMs = checkBudgetMs(name, job.spec) + (this.opts.graceMs ?? 1000);
+    const run: Running = { name, abort: new AbortController(), budgetMs, settled: false };
+    s.running = run;
+    this.heap.push({ at: s.lastStart + budgetMs, item: { s, run } });
+    this.arm();
+    const deps = this.deps ?? { checkers: this.opts.checkers, maintenanceDir: this.maintenanceDir, reverseLookup: this.reverseLookup };
+    runJobOnce(job, name, deps, run.abort.signal).then(
+      (outcome) => this.finish(s, run, outcome),
+      (err: unknown) => this.finish(s, run, { name, result: { ok: false, reason: String(err) }, forced: false }),
     );
-    s.running = { cancel: () => finish(undefined) };
-    const deps: RunDeps = { checkers: this.opts.checkers, maintenanceDir: this.maintenanceDir, reverseLookup: this.reverseLookup };
-    runJobOnce(job, name, deps, abort.signal).then(finish, (err: unknown) =>
-      finish({ name, result: { ok: false, reason: String(err) }, forced: false }),
-    );
+  }
+
+  /** A check settled (verdict, hard bound) or was cancelled (outcome undefined): its slot is free at once. */
+  private finish(s: JobState, run: Running, outcome: RunOutcome | undefined): void {
+    if (run.settled) return;
+    run.settled = true;
+    run.abort.abort(SETTLED);
+    if (s.running === run) s.running = undefined;
+    this.inFlight--;
+    if (outcome !== undefined && !this.stopped && !s.removed) {
+      this.apply(s, outcome);
+      const now = this.opts.clock.now();
+      this.schedule(s, Math.max(s.lastStart + s.job.intervalMs, now) - now);
+    }
+    this.pump();
   }
 
   private apply(s: JobState, outcome: RunOutcome): void {

@@ -149,41 +149,84 @@ export interface CheckJob {
   readonly realPort: number;
 }
 
+/** What one virtual contributes: per real, its id, its member, and the job it starts when it is the first. */
+interface VirtualPlan {
+  readonly virtual: VirtualService;
+  readonly entries: readonly { readonly id: string; readonly member: JobMember; readonly job: CheckJob }[];
+}
+
+function planVirtual(config: Config, v: VirtualService, opts: SpecOptions): VirtualPlan {
+  const intervalS = config.global.fork ? (v.checkInterval ?? config.global.checkInterval) : config.global.checkInterval;
+  const vkey = virtualKey(v);
+  const kind = jobKind(v);
+  const entries = v.reals.map((r) => {
+    const id = realCheckId(v, r);
+    const member: JobMember = { virtualKey: vkey, realKey: realKey(r), virtualId: v.id };
+    const job: CheckJob = {
+      id, checkType: v.checkType, kind, spec: buildCheckSpec(config, v, r, opts), members: [member],
+      failureCount: v.failureCount, intervalMs: intervalS * 1000, realAddress: r.address, realPort: r.port,
+    };
+    return { id, member, job };
+  });
+  return { virtual: v, entries };
+}
+
+/** Deep equality of parsed config data, ignoring source positions (a line added above moves them, not the checks). */
+function sameData(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  const ka = Object.keys(a);
+  if (ka.length !== Object.keys(b).length) return false;
+  const ra = a as Record<string, unknown>;
+  const rb = b as Record<string, unknown>;
+  for (const k of ka) {
+    if (k === 'line' || k === 'lines') continue;
+    if (!(k in rb) || !sameData(ra[k], rb[k])) return false;
+  }
+  return true;
+}
+
+/**
+ * planChecks with memory: a virtual equal to the one of the last plan (same key, same data) reuses its
+ * jobs as they were (the same objects), so a reload re-plans only what changed (issue 16 item 4).
+ */
+export class CheckPlanner {
+  private cache = new Map<string, VirtualPlan>();
+  private globals = '';
+
+  /** Every check job of `config`, as planChecks; unchanged virtuals cost one comparison. */
+  plan(config: Config, opts: SpecOptions): CheckJob[] {
+    // What every job depends on besides its virtual: the interval rule and the director's name.
+    const globals = `${config.global.fork}:${config.global.checkInterval}:${opts.hostname}`;
+    if (globals !== this.globals) this.cache.clear();
+    this.globals = globals;
+    const next = new Map<string, VirtualPlan>();
+    const jobs = new Map<string, CheckJob>();
+    for (const v of config.virtuals) {
+      const vkey = virtualKey(v);
+      let vp = this.cache.get(vkey);
+      if (!vp || !sameData(vp.virtual, v)) vp = planVirtual(config, v, opts);
+      next.set(vkey, vp);
+      for (const e of vp.entries) {
+        const seen = jobs.get(e.id);
+        if (!seen) {
+          jobs.set(e.id, e.job);
+        } else if (!seen.members.some((m) => m.virtualKey === e.member.virtualKey && m.realKey === e.member.realKey)) {
+          // The first virtual's settings win (upstream checks an id once); cached jobs are never mutated.
+          jobs.set(e.id, { ...seen, members: [...seen.members, e.member] });
+        }
+      }
+    }
+    this.cache = next;
+    return [...jobs.values()];
+  }
+}
+
 /**
  * Every check job of a config, in config order, one per real id (the first virtual's settings
  * win, as upstream's pass checks an id once). checkinterval is global unless fork=yes (spec §2.6).
  */
 export function planChecks(config: Config, opts: SpecOptions): CheckJob[] {
-  const jobs = new Map<string, { job: CheckJob; members: JobMember[] }>();
-  for (const v of config.virtuals) {
-    const intervalS = config.global.fork ? (v.checkInterval ?? config.global.checkInterval) : config.global.checkInterval;
-    // Per virtual, not per real: a reload of 10,000 reals re-plans every job.
-    const vkey = virtualKey(v);
-    const kind = jobKind(v);
-    for (const r of v.reals) {
-      const id = realCheckId(v, r);
-      const member: JobMember = { virtualKey: vkey, realKey: realKey(r), virtualId: v.id };
-      const seen = jobs.get(id);
-      if (seen) {
-        if (!seen.members.some((m) => m.virtualKey === member.virtualKey && m.realKey === member.realKey)) seen.members.push(member);
-        continue;
-      }
-      const members = [member];
-      jobs.set(id, {
-        members,
-        job: {
-          id,
-          checkType: v.checkType,
-          kind,
-          spec: buildCheckSpec(config, v, r, opts),
-          members,
-          failureCount: v.failureCount,
-          intervalMs: intervalS * 1000,
-          realAddress: r.address,
-          realPort: r.port,
-        },
-      });
-    }
-  }
-  return [...jobs.values()].map((j) => j.job);
+  return new CheckPlanner().plan(config, opts);
 }

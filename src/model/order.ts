@@ -6,7 +6,22 @@ import { parseIp } from '../net/ip.js';
 const PROTO_NUM: Record<Protocol, number> = { tcp: 6, udp: 17, sctp: 132 };
 const AF_NUM: Record<Af, number> = { inet: 2, inet6: 10 };
 
+// Sorting a dump compares every address many times (n log n parses of 10,000 reals per read): the
+// words of each address text are computed once. Bounded: cleared when it holds too many.
+const wordsCache = new Map<string, number[]>();
+const WORDS_CACHE_MAX = 200_000;
+
 function addrWords(af: Af, addr: string): number[] {
+  const key = af === 'inet6' ? `6${addr}` : addr;
+  const hit = wordsCache.get(key);
+  if (hit) return hit;
+  const words = computeWords(af, addr);
+  if (wordsCache.size >= WORDS_CACHE_MAX) wordsCache.clear();
+  wordsCache.set(key, words);
+  return words;
+}
+
+function computeWords(af: Af, addr: string): number[] {
   const ip = parseIp(addr);
   const b = ip?.bytes ?? new Uint8Array(16);
   const words: number[] = [];

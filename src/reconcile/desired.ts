@@ -1,5 +1,5 @@
 // Pure computation of the IPVS state we want: targets (from the config) + health (+ what is there now).
-import type { Af, DestSpec, ForwardMethod, IpvsService, IpvsState, ServiceSpec } from '../model/ipvs.js';
+import type { Af, DestSpec, ForwardMethod, IpvsDest, IpvsService, IpvsState, ServiceSpec } from '../model/ipvs.js';
 import { destKey, hostPort, kernelPort, serviceKey } from '../model/keys.js';
 
 /** One configured real server of a virtual, as the reconciler needs it. */
@@ -72,6 +72,8 @@ export interface DesiredService {
   readonly label: string;
   /** Destinations that must be in IPVS, with exactly these attributes. */
   readonly dests: readonly DestSpec[];
+  /** destKey() of each of `dests`, same order (desiredState computed them already; plan need not again). */
+  readonly destKeys?: readonly string[];
   /** Every configured destination by destKey (present or not), to name it in log lines. */
   readonly known: ReadonlyMap<string, KnownDest>;
   /** True when no real is up (fallback time); undefined while unchecked reals leave it open. */
@@ -96,14 +98,28 @@ export function programmedKey(svcKey: string, dk: string): string {
   return `${svcKey}|${dk}`;
 }
 
+/** An observed table indexed by serviceKey and destKey: built once per pass, read by desiredState, observedReals and plan. */
+export type ObservedIndex = ReadonlyMap<string, { readonly svc: IpvsService; readonly dests: ReadonlyMap<string, IpvsDest> }>;
+
+/** Indexes `observed` (every key text computed once). */
+export function indexObserved(observed: IpvsState): ObservedIndex {
+  const out = new Map<string, { svc: IpvsService; dests: Map<string, IpvsDest> }>();
+  for (const svc of observed.services) {
+    const dests = new Map<string, IpvsDest>();
+    for (const d of svc.dests) dests.set(destKey(d), d);
+    out.set(serviceKey(svc.key), { svc, dests });
+  }
+  return out;
+}
+
+const NO_DESTS: ReadonlyMap<string, IpvsDest> = new Map();
+
 /** The configured reals of `desired` that `observed` holds: what to add to the daemon's memory. */
-export function observedReals(desired: DesiredState, observed: IpvsState): string[] {
+export function observedReals(desired: DesiredState, observed: IpvsState, index: ObservedIndex = indexObserved(observed)): string[] {
   const out: string[] = [];
-  const byKey = new Map<string, IpvsService>(observed.services.map((s) => [serviceKey(s.key), s]));
   for (const s of desired.services) {
     const sk = serviceKey(s.svc.key);
-    for (const d of byKey.get(sk)?.dests ?? []) {
-      const dk = destKey(d);
+    for (const dk of index.get(sk)?.dests.keys() ?? []) {
       if (s.known.get(dk)?.role === 'real') out.push(programmedKey(sk, dk));
     }
   }
@@ -124,12 +140,12 @@ export function desiredState(
   health: HealthLookup,
   observed: IpvsState,
   programmed: Programmed = new Set(),
+  index: ObservedIndex = indexObserved(observed),
 ): DesiredState {
-  const observedByKey = new Map<string, IpvsService>(observed.services.map((s) => [serviceKey(s.key), s]));
   const services: DesiredService[] = [];
   for (const v of targets) {
     const sk = serviceKey(v.svc.key);
-    const obsDests = new Map((observedByKey.get(sk)?.dests ?? []).map((d) => [destKey(d), d]));
+    const obsDests = index.get(sk)?.dests ?? NO_DESTS;
     const dests = new Map<string, DestSpec>();
     const known = new Map<string, KnownDest>();
     let anyUp = false;
@@ -188,7 +204,7 @@ export function desiredState(
       }
     }
     const fallbackActive = anyUp ? false : anyUnknownAbsent ? undefined : true;
-    services.push({ svc: v.svc, label: v.label, dests: [...dests.values()], known, fallbackActive });
+    services.push({ svc: v.svc, label: v.label, dests: [...dests.values()], destKeys: [...dests.keys()], known, fallbackActive });
   }
   return { services };
 }

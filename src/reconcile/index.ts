@@ -15,3 +15,5 @@ export { targetsFromConfig, serviceSpecOf, netmaskPrefix } from './targets.js';
 export { planSync, planSyncStop, runsAsAsked, syncTargetsFromConfig } from './sync-plan.js';
 export type { SyncPlanInput, SyncStep, SyncTarget } from './sync-plan.js';
 export { SyncDaemons } from './sync.js';
+export { LatencyHistogram, roundMs } from './latency.js';
+export type { LatencySummary } from './latency.js';

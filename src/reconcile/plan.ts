@@ -1,7 +1,8 @@
 // Pure planner: the operations (with their reasons) that turn the observed IPVS state into the desired one.
-import type { IpvsService, IpvsState, ServiceKey } from '../model/ipvs.js';
+import type { IpvsDest, IpvsState, ServiceKey } from '../model/ipvs.js';
 import { destKey, hostPort, sameDestAttrs, sameServiceAttrs, serviceKey } from '../model/keys.js';
-import type { DesiredState } from './desired.js';
+import { indexObserved } from './desired.js';
+import type { DesiredState, ObservedIndex } from './desired.js';
 import type { PlannedOp } from './operations.js';
 
 /** A virtual service this daemon owned before (previous config) that it may now delete. */
@@ -14,6 +15,8 @@ export interface RetiredService {
 export interface PlanOptions {
   /** Services of the previous config that are no longer configured (deleted if still present). */
   readonly retired?: readonly RetiredService[];
+  /** The observed table already indexed (the reconciler's pass builds it once). */
+  readonly index?: ObservedIndex;
 }
 
 // Ordering groups: services first so dests have a home; serving weights before quiescing so a
@@ -40,29 +43,31 @@ interface Sortable {
  */
 export function plan(desired: DesiredState, observed: IpvsState, options: PlanOptions = {}): PlannedOp[] {
   const out: Sortable[] = [];
-  const observedByKey = new Map<string, IpvsService>(observed.services.map((s) => [serviceKey(s.key), s]));
+  const index = options.index ?? indexObserved(observed);
   const wanted = new Set<string>();
   for (const want of desired.services) {
     const sk = serviceKey(want.svc.key);
     wanted.add(sk);
     const v = want.label;
-    const obs = observedByKey.get(sk);
+    const entry = index.get(sk);
+    const obs = entry?.svc;
     if (!obs) {
       out.push({ group: Group.Service, svc: sk, dest: '', p: { op: { op: 'addService', svc: want.svc }, event: { kind: 'addVirtual', v } } });
     } else if (!sameServiceAttrs(obs, want.svc)) {
       out.push({ group: Group.Service, svc: sk, dest: '', p: { op: { op: 'editService', svc: want.svc }, event: { kind: 'changeVirtual', v } } });
     }
-    const obsDests = new Map((obs?.dests ?? []).map((d) => [destKey(d), d]));
+    const obsDests = entry?.dests ?? new Map<string, IpvsDest>();
     const wantKeys = new Set<string>();
-    for (const d of want.dests) {
-      const dk = destKey(d);
+    want.dests.forEach((d, i) => {
+      const dk = want.destKeys?.[i] ?? destKey(d);
       wantKeys.add(dk);
+      const o = obsDests.get(dk);
+      if (o && sameDestAttrs(o, d)) return; // the common case: nothing to do, nothing to name
       const k = want.known.get(dk);
       const role = k?.role ?? 'real';
       const configured = k?.configured ?? dk;
       const rs = hostPort(d.addr, d.port);
       const mapped = configured !== rs ? { mappedFrom: configured } : {};
-      const o = obsDests.get(dk);
       const group = d.weight > 0 ? Group.DestUp : Group.DestZero;
       if (!o) {
         const event =
@@ -74,7 +79,7 @@ export function plan(desired: DesiredState, observed: IpvsState, options: PlanOp
                 ? ({ kind: 'quiesceReal', rs, ...mapped, v } as const)
                 : ({ kind: 'readdQuiescent', rs, ...mapped, v } as const);
         out.push({ group, svc: sk, dest: dk, p: { op: { op: 'addDest', svc: want.svc.key, dest: d }, event } });
-      } else if (!sameDestAttrs(o, d)) {
+      } else {
         const event =
           role === 'fallback'
             ? ({ kind: 'restoreFallback', rs: configured, v } as const)
@@ -83,7 +88,7 @@ export function plan(desired: DesiredState, observed: IpvsState, options: PlanOp
               : ({ kind: 'quiesceReal', rs, ...mapped, v } as const);
         out.push({ group, svc: sk, dest: dk, p: { op: { op: 'editDest', svc: want.svc.key, dest: d }, event } });
       }
-    }
+    });
     for (const [dk, o] of obsDests) {
       if (wantKeys.has(dk)) continue;
       const k = want.known.get(dk);
@@ -101,7 +106,7 @@ export function plan(desired: DesiredState, observed: IpvsState, options: PlanOp
   }
   for (const r of options.retired ?? []) {
     const sk = serviceKey(r.key);
-    if (wanted.has(sk) || !observedByKey.has(sk)) continue;
+    if (wanted.has(sk) || !index.has(sk)) continue;
     out.push({ group: Group.ServiceDelete, svc: sk, dest: '', p: { op: { op: 'deleteService', key: r.key }, event: { kind: 'purgeVirtual', v: r.label } } });
   }
   out.sort((a, b) => a.group - b.group || cmp(a.svc, b.svc) || cmp(a.dest, b.dest));

@@ -6,9 +6,11 @@ import type { IpvsOp, IpvsState, ServiceKey } from '../model/ipvs.js';
 import { destKey, hostPort, kernelPort, serviceKey } from '../model/keys.js';
 import { apply } from './apply.js';
 import type { ApplyReport } from './apply.js';
-import { desiredState, observedReals, programmedKey } from './desired.js';
-import type { HealthLookup, VirtualTarget } from './desired.js';
+import { desiredState, indexObserved, observedReals, programmedKey } from './desired.js';
+import type { DesiredService, HealthLookup, VirtualTarget } from './desired.js';
 import type { PlannedOp, ReconcileEvent } from './operations.js';
+import { LatencyHistogram } from './latency.js';
+import type { LatencySummary } from './latency.js';
 import { plan } from './plan.js';
 import type { RetiredService } from './plan.js';
 import { Runner } from './runner.js';
@@ -49,6 +51,11 @@ export class Reconciler {
   /** The configured reals this daemon programmed or found in its services (see desiredState). */
   private readonly programmed = new Set<string>();
   private observed: IpvsState | undefined;
+  /** The first pass that sees the current targets (whenApplied waits for its end). */
+  private targetsPass = 1;
+  /** Health verdicts not yet seen by a pass: "svcKey realKey" → clock time of the verdict. */
+  private verdicts = new Map<string, number>();
+  private readonly verdictLatency = new LatencyHistogram();
 
   constructor(private readonly deps: ReconcilerDeps) {
     this.sync = new SyncDaemons(deps.ipvs, deps.logger);
@@ -78,13 +85,16 @@ export class Reconciler {
     );
     for (const k of [...this.programmed]) if (!stillConfigured.has(k)) this.programmed.delete(k);
     this.targets = targets;
-    this.runner.request();
+    this.targetsPass = this.runner.nextPass;
+    // A config change is not coalesced with health traffic: its pass runs now, or right after the running one.
+    this.runner.request(true);
   }
 
   /** Replaces the configured sync daemons (syncdaemon=; start, reload). */
   setSyncTargets(targets: readonly SyncTarget[]): void {
     this.sync.setTargets(targets);
-    this.runner.request();
+    this.targetsPass = this.runner.nextPass;
+    this.runner.request(true);
   }
 
   /** The sync daemons this instance started or took over. */
@@ -107,9 +117,31 @@ export class Reconciler {
     this.runner.request();
   }
 
-  /** Resolves when no pass is running or queued. */
+  /**
+   * A real changed state now (svcKey = serviceKey text, realKey = "addr:port" as configured) and asks
+   * for a pass: the time until the IPVS write that carries it is counted in verdictToWrite.
+   */
+  verdict(svcKey: string, realKey: string): void {
+    this.verdicts.set(`${svcKey} ${realKey}`, this.deps.clock.now());
+    this.runner.request();
+  }
+
+  /** From a verdict to the completion of the IPVS write carrying it (verdicts needing no write are not counted). */
+  get verdictToWrite(): LatencySummary {
+    return this.verdictLatency.summary();
+  }
+
+  /** Resolves when no pass is running or queued (tests; under steady health traffic this may never come). */
   whenIdle(): Promise<void> {
     return this.runner.whenIdle();
+  }
+
+  /**
+   * Resolves when the current targets have been applied: the end of the first pass that started after
+   * the last setTargets()/setSyncTargets(). One pass at most; health traffic cannot make it wait longer.
+   */
+  whenApplied(): Promise<void> {
+    return this.runner.whenPassed(this.targetsPass);
   }
 
   /** Number of passes so far. */
@@ -134,17 +166,21 @@ export class Reconciler {
 
   /** One pass: read the kernel, plan, apply, run fallbackcommands whose state changed. */
   async pass(): Promise<ApplyReport> {
+    // Verdicts arriving during this pass are the next pass's: this one may have read health before them.
+    const verdicts = this.verdicts;
+    this.verdicts = new Map();
     const observed = await this.deps.ipvs.snapshot();
     this.observed = observed;
-    const desired = desiredState(this.targets, this.deps.health, observed, this.programmed);
+    const index = indexObserved(observed);
+    const desired = desiredState(this.targets, this.deps.health, observed, this.programmed, index);
     // Our reals already in the table (a restart over it, earlier passes) count as programmed; they
     // cannot change this pass's plan (only absent reals consult the memory).
-    for (const k of observedReals(desired, observed)) this.programmed.add(k);
-    const ops = plan(desired, observed, { retired: [...this.retired.values()] });
+    for (const k of observedReals(desired, observed, index)) this.programmed.add(k);
+    const ops = plan(desired, observed, { retired: [...this.retired.values()], index });
     // Retired services already gone need no more attention.
-    const present = new Set(observed.services.map((s) => serviceKey(s.key)));
-    for (const k of [...this.retired.keys()]) if (!present.has(k)) this.retired.delete(k);
+    for (const k of [...this.retired.keys()]) if (!index.has(k)) this.retired.delete(k);
     this.lastReport = await apply(this.deps.ipvs, ops, this.deps.logger);
+    if (verdicts.size) this.countVerdicts(verdicts, desired.services, this.lastReport);
     if (this.lastReport.events.length) this.deps.onEvents?.(this.lastReport.events);
     for (const p of this.lastReport.done) if (p.op.op === 'addDest' && p.event.kind !== 'addFallback') this.programmed.add(programmedKey(serviceKey(p.op.svc), destKey(p.op.dest)));
     if (this.lastReport.failed === 0) for (const op of ops) if (op.op.op === 'deleteService') this.retired.delete(serviceKey(op.op.key));
@@ -152,6 +188,25 @@ export class Reconciler {
     // After the table, so a refusal is explained by the table the kernel has; it never fails the pass.
     await this.sync.pass();
     return this.lastReport;
+  }
+
+  /** Records verdict → write for each verdict a done dest op carries; verdicts whose op failed wait for the retry. */
+  private countVerdicts(verdicts: Map<string, number>, services: readonly DesiredService[], report: ApplyReport): void {
+    const now = this.deps.clock.now();
+    const bySvc = new Map(services.map((s) => [serviceKey(s.svc.key), s]));
+    for (const p of report.done) {
+      const op = p.op;
+      if (op.op !== 'addDest' && op.op !== 'editDest' && op.op !== 'deleteDest') continue;
+      const sk = serviceKey(op.svc);
+      const real = bySvc.get(sk)?.known.get(destKey(op.dest));
+      if (real?.role !== 'real') continue;
+      const k = `${sk} ${real.configured}`;
+      const at = verdicts.get(k);
+      if (at === undefined) continue;
+      this.verdictLatency.record(now - at);
+      verdicts.delete(k);
+    }
+    if (report.failed > 0) for (const [k, at] of verdicts) if (!this.verdicts.has(k)) this.verdicts.set(k, at);
   }
 
   private async runFallbackCommands(list: { t: VirtualTarget | undefined; active: boolean | undefined }[]): Promise<void> {

@@ -29,7 +29,15 @@ export class Runner {
   private timer: TimerHandle | undefined;
   private resyncTimer: TimerHandle | undefined;
   private idleWaiters: Array<() => void> = [];
+  /** Callers of whenPassed(), each with the number of the pass whose end it waits for. */
+  private passWaiters: Array<{ readonly pass: number; readonly done: () => void }> = [];
   private passes = 0;
+  /** Passes finished (passes never overlap: pass n ends before n + 1 starts). */
+  private finished = 0;
+  /** When the pending timer fires (clock ms). */
+  private timerAt = Infinity;
+  /** A request during the running pass was urgent: the next pass starts right after it. */
+  private urgentAfter = false;
 
   constructor(private readonly opts: RunnerOptions) {}
 
@@ -39,20 +47,44 @@ export class Runner {
     this.request();
   }
 
-  /** Asks for a pass as soon as the minimum interval allows; cheap and idempotent. */
-  request(): void {
+  /**
+   * Asks for a pass as soon as the minimum interval allows; cheap and idempotent. `urgent` (a config
+   * change) skips the interval: the pass starts now, or right after the one running.
+   */
+  request(urgent = false): void {
     if (this.stopped) return;
     if (this.running) {
       this.dirty = true;
+      this.urgentAfter ||= urgent;
       return;
     }
-    if (this.timer) return;
-    const gap = Math.max(this.opts.minIntervalMs, 2 * this.lastDuration);
-    const wait = Math.max(0, this.lastStart + gap - this.opts.clock.now());
+    const now = this.opts.clock.now();
+    const gap = urgent ? 0 : Math.max(this.opts.minIntervalMs, 2 * this.lastDuration);
+    const at = Math.max(now, this.lastStart + gap);
+    if (this.timer) {
+      if (at >= this.timerAt) return;
+      this.timer.cancel();
+    }
+    this.timerAt = at;
     this.timer = this.opts.clock.setTimeout(() => {
       this.timer = undefined;
+      this.timerAt = Infinity;
       void this.run();
-    }, wait);
+    }, at - now);
+  }
+
+  /** The number the next pass to start will have (passes count from 1). */
+  get nextPass(): number {
+    return this.passes + 1;
+  }
+
+  /**
+   * Resolves when pass number `pass` (default: the next to start) has finished, at once if it has; the
+   * caller has requested it. Unlike whenIdle() a steady stream of requests cannot starve it.
+   */
+  whenPassed(pass = this.nextPass): Promise<void> {
+    if (this.stopped || pass <= this.finished) return Promise.resolve();
+    return new Promise((done) => this.passWaiters.push({ pass, done }));
   }
 
   /** Number of passes started so far. */
@@ -71,10 +103,12 @@ export class Runner {
     this.stopped = true;
     this.timer?.cancel();
     this.timer = undefined;
+    this.timerAt = Infinity;
     this.resyncTimer?.cancel();
     this.resyncTimer = undefined;
     if (this.running) await new Promise<void>((res) => this.idleWaiters.push(res));
     this.flushIdle();
+    this.flushPassed(Infinity);
   }
 
   private async run(): Promise<void> {
@@ -92,13 +126,28 @@ export class Runner {
       this.running = false;
       this.lastDuration = this.opts.clock.now() - this.lastStart;
     }
+    this.finished = this.passes;
+    this.flushPassed(this.finished);
     if (this.stopped) {
       this.flushIdle();
       return;
     }
     this.resyncTimer = this.opts.clock.setTimeout(() => this.request(), this.opts.resyncMs);
-    if (this.dirty) this.request();
+    const urgent = this.urgentAfter;
+    this.urgentAfter = false;
+    if (this.dirty) this.request(urgent);
     if (!this.timer) this.flushIdle();
+  }
+
+  /** Releases whenPassed() callers whose pass (or a later one) has finished. */
+  private flushPassed(finished: number): void {
+    if (this.passWaiters.length === 0) return;
+    const still: typeof this.passWaiters = [];
+    for (const w of this.passWaiters) {
+      if (w.pass <= finished) w.done();
+      else still.push(w);
+    }
+    this.passWaiters = still;
   }
 
   private flushIdle(): void {

@@ -6,6 +6,7 @@ import type { IpvsDest, IpvsService, IpvsState, ServiceKey } from '../model/ipvs
 import { SVC_FLAG } from '../model/ipvs.js';
 import { destKey, hostPort, kernelPort, realKey, serviceKey, serviceKeyOf, virtualKey } from '../model/keys.js';
 import { targetsFromConfig } from '../reconcile/index.js';
+import type { LatencySummary } from '../reconcile/index.js';
 
 /** What status needs from the daemon (src/daemon adapts itself to this; status never imports the daemon). */
 export interface StatusSource {
@@ -21,6 +22,18 @@ export interface StatusSource {
   ipvs(): Promise<IpvsState | undefined>;
   /** Sync daemons as IPVS reports them; absent until the Ipvs interface lists them (branch syncd). */
   syncDaemons?(): Promise<readonly SyncDaemonStatus[]>;
+  /** The daemon's own timing figures (issue 16: the bench reads them). */
+  perf(): PerfStatus;
+}
+
+/**
+ * Timing figures, cumulative since start, in ms: event-loop delay (perf_hooks.monitorEventLoopDelay), a
+ * health verdict to the completion of the IPVS write carrying it, and the last applied reload.
+ */
+export interface PerfStatus {
+  readonly eventLoopDelayMs: { readonly p50: number; readonly p99: number; readonly max: number };
+  readonly verdictToWriteMs: LatencySummary;
+  readonly lastReloadMs: { readonly parse: number; readonly plan: number; readonly applied: number } | null;
 }
 
 /** One IPVS connection-sync daemon (ipvsadm --list --daemon). Empty list until Ipvs can list them. */
@@ -76,6 +89,7 @@ export interface StatusSnapshot {
   readonly virtuals: readonly VirtualStatus[];
   /** Empty until the Ipvs interface can list sync daemons (another branch adds that). */
   readonly syncDaemons: readonly SyncDaemonStatus[];
+  readonly perf: PerfStatus;
 }
 
 /** Now on both clocks: daemon times are monotonic (Clock.now()); status prints wall time. */
@@ -123,6 +137,7 @@ export function buildSnapshot(
   ipvs: IpvsState | undefined,
   syncDaemons: readonly SyncDaemonStatus[],
   now: Now,
+  perf: PerfStatus,
 ): StatusSnapshot {
   const iso = (mono: number): string => new Date(now.wall - (now.mono - mono)).toISOString();
   const secrets = secretsOf(config);
@@ -177,6 +192,7 @@ export function buildSnapshot(
     reload: { at: iso(reload.at), result: reload.result, errors: (reload.errors ?? []).map((e) => redact(e, secrets)) },
     virtuals,
     syncDaemons,
+    perf,
   };
 }
 
@@ -184,5 +200,5 @@ export function buildSnapshot(
 export async function snapshotOf(src: StatusSource, now: Now): Promise<StatusSnapshot> {
   const config = src.config();
   const [ipvs, sync] = await Promise.all([src.ipvs(), src.syncDaemons ? src.syncDaemons() : Promise.resolve([])]);
-  return buildSnapshot(src, config, src.lastReload(), src.health(), (k) => src.fallbackActive(k), ipvs, sync, now);
+  return buildSnapshot(src, config, src.lastReload(), src.health(), (k) => src.fallbackActive(k), ipvs, sync, now, src.perf());
 }

@@ -145,6 +145,20 @@ test('status: upstream first line and exit code, then the table from the daemon;
   expect(snap.virtuals[0]!.id).toBe('tcp:127.0.0.1:80');
   expect(snap.virtuals[0]!.reals.map((x) => [x.health, x.weight])).toEqual([['up', 1], ['up', 1], ['up', 1]]);
   expect(snap.syncDaemons).toEqual([]);
+  // The daemon's own timing (issue 16; the bench reads these exact names): three reals came up, each one
+  // transition carried by one IPVS write; no reload yet.
+  const perf = (JSON.parse(j.out) as { perf: Record<string, Record<string, number> | null> }).perf;
+  expect(Object.keys(perf)).toEqual(['eventLoopDelayMs', 'verdictToWriteMs', 'lastReloadMs']);
+  expect(Object.keys(perf.eventLoopDelayMs!)).toEqual(['p50', 'p99', 'max']);
+  expect(Object.keys(perf.verdictToWriteMs!)).toEqual(['p50', 'p99', 'max', 'count']);
+  expect(perf.verdictToWriteMs!.count).toBe(3);
+  for (const o of [perf.eventLoopDelayMs!, perf.verdictToWriteMs!]) {
+    expect(o.p50).toBeGreaterThanOrEqual(0);
+    expect(o.p99).toBeGreaterThanOrEqual(o.p50!);
+    expect(o.max).toBeGreaterThanOrEqual(o.p99!);
+  }
+  expect(perf.verdictToWriteMs!.max).toBeLessThan(1000);
+  expect(perf.lastReloadMs).toBeNull();
   for (const text of [r.out, j.out, await get('/metrics'), await get('/'), await get('/status.json')]) {
     expect(text).not.toContain('topsecret');
   }

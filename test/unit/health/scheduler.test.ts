@@ -218,6 +218,45 @@ describe('HealthScheduler', () => {
     await s.stop();
   });
 
+  test('a one-line reload re-plans only that real: the others keep their schedule, the changed one is checked at once', async () => {
+    const h = harness();
+    const many = (w: number) =>
+      `checkinterval=10\nnegotiatetimeout=4\n${Array.from({ length: 20 }, (_, v) =>
+        `virtual=10.1.${v}.1:80\n${Array.from({ length: 5 }, (_, r) => `\treal=10.2.${v}.${r + 1}:80 masq ${v === 19 && r === 4 ? w : 1}\n`).join('')}\tservice=http\n`).join('')}`;
+    const s = h.start(await configOf(many(1)));
+    await tick(h.clock, 3000, 500);
+    expect(h.fake.calls).toHaveLength(100);
+    const before = h.transitions.length;
+    s.update(await configOf(many(2)));
+    await tick(h.clock, 500, 500);
+    // Only the changed real (a new real id: weight is part of it) is checked now; its pair reports again.
+    expect(h.fake.calls.slice(100).map((c) => c.host)).toEqual(['10.2.19.5']);
+    expect(h.transitions.slice(before).map((t) => t.realKey)).toEqual(['10.2.19.5:80']);
+    // The others keep their phase: checked again only at their interval (t = 10 s), once each.
+    await tick(h.clock, 6000, 1000);
+    expect(h.fake.calls).toHaveLength(101);
+    await tick(h.clock, 1000, 500);
+    expect(h.fake.calls).toHaveLength(200);
+    await s.stop();
+  });
+
+  test('one clock timer for every job and every hard bound, however many reals (no timer per check)', async () => {
+    const h = harness();
+    const reals = Array.from({ length: 100 }, (_, i) => `\treal=10.3.0.${i + 1}:80 gate\n`).join('');
+    for (let i = 1; i <= 50; i++) h.fake.behaviour.set(`10.3.0.${i}`, 'hang');
+    const s = h.start(await configOf(`checkinterval=10\nnegotiatetimeout=4\nvirtual=10.0.0.1:80\n${reals}\tservice=http\n`));
+    expect(h.clock.pending()).toBe(1);
+    await tick(h.clock, 100, 50);
+    expect(s.running).toBe(50); // 50 hung checks, each with a hard bound, 50 next runs: still one timer
+    expect(h.clock.pending()).toBe(1);
+    await tick(h.clock, 5000, 500); // the hung ones hit their bound (4 s + 1 s grace)
+    expect(s.running).toBe(0);
+    expect(h.transitions.filter((t) => t.state === 'down')).toHaveLength(50);
+    expect(h.clock.pending()).toBe(1);
+    await s.stop();
+    expect(h.clock.pending()).toBe(0);
+  });
+
   test('stop() aborts running checks and nothing runs afterwards', async () => {
     const h = harness();
     h.fake.behaviour.set('10.0.0.2', 'hang');

@@ -1,6 +1,6 @@
 // Config -> check jobs: ld_checkport, HTTP URL (spec §3.4), timeouts (§2.7), check kind (§3.2) and real ids (§3.8).
 import { parseConfig, staticResolver } from '../../../parsers/ldirectord-cf/index.js';
-import { planChecks } from '../../../src/health/spec.js';
+import { CheckPlanner, planChecks } from '../../../src/health/spec.js';
 import type { Config } from '../../../src/model/config.js';
 
 async function configOf(text: string): Promise<Config> {
@@ -106,5 +106,39 @@ describe('planChecks groups reals by upstream real id', () => {
     const text = 'checkinterval=7\nvirtual=10.0.0.1:80\n\treal=10.0.0.2:80 gate\n\tcheckinterval=3\n';
     expect((await plan(text))[0]?.intervalMs).toBe(7000);
     expect((await plan(`fork=yes\n${text}`))[0]?.intervalMs).toBe(3000);
+  });
+});
+
+describe('CheckPlanner (incremental re-plan on reload)', () => {
+  const text = (w: number, extra = '') =>
+    `${extra}virtual=10.0.0.1:80\n\treal=10.0.0.2:80 gate\n\tservice=http\nvirtual=10.0.0.9:80\n\treal=10.0.0.3:80 gate ${w}\n\treal=10.0.0.4:80 gate\n\tservice=http\n`;
+
+  test('an unchanged virtual gives back the same job objects; a changed one is planned again; result as planChecks', async () => {
+    const planner = new CheckPlanner();
+    const a = planner.plan(await configOf(text(1)), { hostname: 'director' });
+    const next = await configOf(text(2));
+    const b = planner.plan(next, { hostname: 'director' });
+    expect(b).toEqual(planChecks(next, { hostname: 'director' }));
+    expect(b[0]).toBe(a[0]); // 10.0.0.2: its virtual did not change
+    expect(b[1]!.id).not.toBe(a[1]!.id); // 10.0.0.3's weight is part of its id
+    expect(b[2]).not.toBe(a[2]); // same virtual, planned again (equal content)
+    expect(b[2]).toEqual(a[2]);
+  });
+
+  test('lines added above move source positions only: nothing is planned again', async () => {
+    const planner = new CheckPlanner();
+    const a = planner.plan(await configOf(text(1)), { hostname: 'director' });
+    const b = planner.plan(await configOf(text(1, '# a comment\n\n')), { hostname: 'director' });
+    expect(b.every((j, i) => j === a[i])).toBe(true);
+  });
+
+  test('a global that every job depends on (checkinterval, the host name) plans everything again', async () => {
+    const planner = new CheckPlanner();
+    const a = planner.plan(await configOf(text(1)), { hostname: 'director' });
+    const b = planner.plan(await configOf(text(1, 'checkinterval=7\n')), { hostname: 'director' });
+    expect(b.map((j) => j.intervalMs)).toEqual([7000, 7000, 7000]);
+    expect(b[0]).not.toBe(a[0]);
+    const c = planner.plan(await configOf(text(1, 'checkinterval=7\n')), { hostname: 'other' });
+    expect(c[0]!.spec.hostname).toBe('other');
   });
 });

@@ -2,7 +2,8 @@
 import { ManualClock } from '../../../src/clock.js';
 import { FakeIpvs } from '../../../src/ipvs/fake.js';
 import { MemoryLogger } from '../../../src/log/index.js';
-import { Reconciler } from '../../../src/reconcile/index.js';
+import { Reconciler, targetsFromConfig } from '../../../src/reconcile/index.js';
+import { parseConfig, staticResolver } from '../../../parsers/ldirectord-cf/index.js';
 import type { Health, VirtualTarget } from '../../../src/reconcile/index.js';
 
 const KEY = { kind: 'addr', af: 'inet', protocol: 'tcp', addr: '10.0.0.1', port: 80 } as const;
@@ -207,5 +208,59 @@ describe('Reconciler', () => {
       await b.rec.pass(); // back in the config, down: new again, quiesced in
       expect(lines(b.ipvs.dump())).toContain('-a -t 10.0.0.1:80 -r 10.0.0.2:80 -g -w 0');
     });
+  });
+
+  it('times a verdict to the completion of the IPVS write carrying it; a verdict needing no write is not counted', async () => {
+    const { ipvs, clock, health, rec } = setup();
+    await rec.pass();
+    expect(rec.verdictToWrite).toEqual({ p50: 0, p99: 0, max: 0, count: 0 });
+    health.set('10.0.0.2:80', 'down');
+    rec.verdict('tcp:10.0.0.1:80', '10.0.0.2:80');
+    clock.advance(40);
+    await rec.pass(); // quiesces 10.0.0.2: 40 ms after its verdict
+    expect(lines(ipvs.dump())).toContain('-a -t 10.0.0.1:80 -r 10.0.0.2:80 -g -w 0');
+    // The histogram keeps 3 significant digits (fixed memory), hence closeTo.
+    const ms = (n: number) => expect.closeTo(n, 0);
+    expect(rec.verdictToWrite).toEqual({ p50: ms(40), p99: ms(40), max: ms(40), count: 1 });
+    // Down, then up again before any pass: the table already says up, nothing is written or counted.
+    health.set('10.0.0.3:80', 'up');
+    rec.verdict('tcp:10.0.0.1:80', '10.0.0.3:80');
+    clock.advance(10);
+    await rec.pass();
+    expect(rec.verdictToWrite.count).toBe(1);
+    // A write that fails is retried by the next pass, which counts from the verdict.
+    health.set('10.0.0.2:80', 'up');
+    rec.verdict('tcp:10.0.0.1:80', '10.0.0.2:80');
+    const apply = ipvs.apply.bind(ipvs);
+    ipvs.apply = () => Promise.reject(new Error('netlink socket closed'));
+    clock.advance(5);
+    await rec.pass();
+    ipvs.apply = apply;
+    clock.advance(100);
+    await rec.pass();
+    expect(rec.verdictToWrite).toEqual({ p50: ms(40), p99: ms(105), max: ms(105), count: 2 });
+  });
+
+  it('a one-line reload (one weight) at 1,000 reals plans exactly one write: 0 ops on untouched reals', async () => {
+    const text = (w: number) =>
+      Array.from({ length: 100 }, (_, v) =>
+        `virtual=10.200.0.${v + 1}:80\n${Array.from({ length: 10 }, (_, r) => `\treal=127.20.${v}.${r + 1}:80 masq ${v === 99 && r === 9 ? w : 1}\n`).join('')}\tservice=http\n\tscheduler=wrr\n`,
+      ).join('');
+    const parsed = async (w: number) => {
+      const r = await parseConfig(text(w), { file: 't.cf', resolver: staticResolver({ services: { http: 80 } }) });
+      if (!r.ok) throw new Error(JSON.stringify(r.diagnostics));
+      return targetsFromConfig(r.config);
+    };
+    const ipvs = new FakeIpvs();
+    const rec = new Reconciler({ ipvs, logger: new MemoryLogger(), clock: new ManualClock(), health: () => 'up' });
+    rec.setTargets(await parsed(1));
+    await rec.pass();
+    expect(ipvs.dump().split('\n').filter((l) => l.startsWith('-a '))).toHaveLength(1000);
+    ipvs.clearCalls();
+    rec.setTargets(await parsed(2));
+    await rec.pass();
+    expect(ipvs.ops).toEqual([
+      { op: 'editDest', svc: { kind: 'addr', af: 'inet', protocol: 'tcp', addr: '10.200.0.100', port: 80 }, dest: { af: 'inet', addr: '127.20.99.10', port: 80, fwd: 'masq', weight: 2, uThresh: 0, lThresh: 0 } },
+    ]);
   });
 });

@@ -139,4 +139,61 @@ describe('Runner', () => {
     release();
     await runner.stop();
   });
+
+  it('runs an urgent request (a config change) at once, not after the stretched gap, and right after a running pass', async () => {
+    let release: () => void = () => undefined;
+    const { clock, runner, starts } = setup(() => new Promise<void>((r) => (release = r)));
+    runner.start();
+    clock.advance(0);
+    await tick();
+    clock.advance(300);
+    release();
+    await tick();
+    runner.request(); // health traffic: waits for 600 ms after the last start
+    runner.request(true); // the reload: now
+    clock.advance(0);
+    await tick();
+    expect(starts).toEqual([0, 300]);
+    runner.request(true); // during the pass: the next starts as soon as it ends
+    clock.advance(100);
+    release();
+    await tick();
+    clock.advance(0);
+    await tick();
+    expect(starts).toEqual([0, 300, 400]);
+    release();
+    await runner.stop();
+  });
+
+  it('whenPassed waits for one pass, never for the runner to fall idle (requests during every pass cannot starve it)', async () => {
+    let release: () => void = () => undefined;
+    const box: { runner: Runner | undefined } = { runner: undefined };
+    const { clock, runner } = setup(() => {
+      box.runner?.request(); // a verdict arrives during every pass
+      return new Promise<void>((r) => (release = r));
+    });
+    box.runner = runner;
+    let idle = false;
+    let passed = false;
+    runner.start();
+    clock.advance(0);
+    await tick();
+    const want = runner.nextPass; // pass 1 is running: the next one (2) must end
+    expect(want).toBe(2);
+    void runner.whenIdle().then(() => (idle = true));
+    void runner.whenPassed(want).then(() => (passed = true));
+    for (let i = 0; i < 5; i++) {
+      clock.advance(50);
+      release();
+      await tick();
+      clock.advance(100);
+      await tick();
+    }
+    expect(passed).toBe(true);
+    expect(idle).toBe(false);
+    await expect(runner.whenPassed(1)).resolves.toBeUndefined(); // long done: at once
+    box.runner = undefined;
+    release();
+    await runner.stop();
+  });
 });
