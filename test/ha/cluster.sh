@@ -17,7 +17,7 @@
 # daemons are per network namespace too, so each node is a complete director. See test/ha/README.md.
 
 HA_DIR=${HA_DIR:-/srv/ha}          # not under /run, /var/log or /dev/shm: every node mounts its own there
-HA_TOKEN_MS=${HA_TOKEN_MS:-3000}   # corosync's token timeout (the current default, stated explicitly)
+HA_TOKEN_MS=${HA_TOKEN_MS:-5000}   # corosync token timeout: 5 s, not the 3 s default: knet links flapped in a starved guest
 
 _ha_err() { echo "cluster: $*" >&2; return 1; }
 
