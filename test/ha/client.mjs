@@ -1,5 +1,5 @@
 // The HA test's client (runs in the client namespace): N long-lived keep-alive HTTP connections to the
-// VIP, each asking for a page every 500 ms, plus a new connection every 200 ms; every request's start,
+// VIP, each asking for a page every 2 s, plus a new connection every 500 ms; every request's start,
 // end and outcome is recorded. Raw sockets, not http.Agent: an Agent would silently reconnect, and a
 // reconnect is exactly what must be seen (a reset connection is a failure, not a retry).
 //

@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
 # A director pair under a real Pacemaker/corosync cluster (issue 11), inside the rig's guest.
 #
-#   test/vm/run -t 1500 -m 1536 -- test/ha/ha.sh test CIBDIR    (make test-ha)
-#   test/vm/run -t 1500 -m 1536 -- test/ha/ha.sh demo CIBDIR    (make demo-ha)
+#   test/vm/run -t 1800 -m 1536 -- test/ha/ha.sh test CIBDIR    (make test-ha)
+#   test/vm/run -t 1800 -m 1536 -- test/ha/ha.sh demo CIBDIR    (make demo-ha)
 #
 # CIBDIR holds the CIB fragments test/ha/cib.sh made from test/ha/{warm,classic}.crm on the host.
-# "test": the classic layout (group: VIP + ldirectord on the active node, no sync), then the warm one
-# (ldirectord-ng cloned on both directors with connection sync, the VIP alone moving); for each, a
-# client hammers the VIP with new connections while N long-lived keep-alive connections send a
-# request every 500 ms; the active director is powered off (cable cut, every process killed), later
-# it boots again and rejoins. Prints one row per layout and exits non-zero when an assertion fails.
+# "test": one cluster boot; the warm layout (ldirectord-ng cloned on both directors with connection
+# sync, the VIP alone moving), then the classic one (group: VIP + ldirectord on the active node, no
+# sync); for each, a client hammers the VIP with new connections while N long-lived keep-alive
+# connections send a request every 2 s, and the active director is powered off (cable cut, every
+# process killed). In the warm layout it boots again and rejoins (failback measured); the classic
+# layout runs last and its director stays down. Prints one row per layout, then exits non-zero when
+# any assertion failed.
 # "demo": the warm layout only, narrated as the seed's last section ("Removing the director SPOF").
 set -euo pipefail
 shopt -s inherit_errexit
@@ -232,6 +234,8 @@ failover() {
   ok "new connections succeed through $standby ($(now) s)"
   sleep 3
   if [[ $MODE == demo ]]; then
+    step "the VIP moved: ip addr show eth0 on the survivor $standby"
+    ip -n "$standby" -4 -br addr show dev eth0
     step "crm_mon -1 on the survivor $standby"
     ha_in "$standby" crm_mon -1 | sed -n '/Node List/,$p'
     step "ipvsadm -L -n -c on the survivor $standby: the synced connections, now carrying traffic"
