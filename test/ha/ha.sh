@@ -268,13 +268,14 @@ failover() {
 
 step "The seed's LVS-DR network with two directors: n1 10.15.16.2, n2 10.15.16.3, VIP 10.15.16.113 (held by Pacemaker)"
 topo_dr_pair_up 2
+# The cluster forms (a minute or more) while the reals' servers start.
+ha_node_start n1
+ha_node_start n2
 topo_http_start real1 1 node
 topo_http_start real2 2 node
 ok "real1 $(topo_rip real1) and real2 $(topo_rip real2) answer (node, keep-alive)"
 
-step "corosync + pacemaker on n1 and n2 (token timeout $HA_TOKEN_MS ms, two_node)"
-ha_node_start n1
-ha_node_start n2
+step "corosync + pacemaker on n1 and n2 (token timeout $HA_TOKEN_MS ms, two_node), started with the network"
 t=$(ha_wait_online 600 n1) || fail "the cluster did not come up"
 ok "both nodes online with a DC elected after $t s"
 ACTIVE_VIEW=n1
