@@ -85,6 +85,8 @@ ha_node_start() {
   ip netns exec "$n" unshare -m -u --propagation private bash -c "$_HA_NODE" bash "$n" "$HA_DIR/corosync.conf" \
     >"$d/node.log" 2>&1 &
   echo $! >"$d/holder.pid"
+  # Not a job of the caller's shell: ha_node_poweroff kills it, and bash would report "Killed".
+  disown $!
 }
 
 # ha_in NODE CMD...: runs CMD in NODE's network, mount and UTS namespaces (crm_mon, crm, ipvsadm…).

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # A director pair under a real Pacemaker/corosync cluster (issue 11), inside the rig's guest.
 #
-#   test/vm/run -t 1800 -m 1536 -- test/ha/ha.sh test CIBDIR    (make test-ha)
-#   test/vm/run -t 1800 -m 1536 -- test/ha/ha.sh demo CIBDIR    (make demo-ha)
+#   test/vm/run -t 3000 -m 1536 -- test/ha/ha.sh test CIBDIR    (make test-ha)
+#   test/vm/run -t 3000 -m 1536 -- test/ha/ha.sh demo CIBDIR    (make demo-ha)
 #
 # CIBDIR holds the CIB fragments test/ha/cib.sh made from test/ha/{warm,classic}.crm on the host.
 # "test": one cluster boot; the warm layout (ldirectord-ng cloned on both directors with connection
@@ -144,7 +144,8 @@ wait_for() {
       next=$((next + 60))
       echo "   ... $what: $(($(date +%s) - start)) s: $(progress)" >&2
     fi
-    sleep 2
+    # Every 5 s, not faster: each poll is a crm_mon (or ipvsadm) in a guest that is short of CPU.
+    sleep 5
   done
   fail "$what: not within $((limit * WAIT_SCALE)) s"
 }
