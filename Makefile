@@ -183,10 +183,10 @@ fuzz: setup
 .PHONY: test-ha demo-ha
 test-ha: build vm-setup
 	test/ha/cib.sh build/ha
-	test/vm/run -t 1500 -m 1536 -- test/ha/ha.sh test build/ha
+	test/vm/run -t 3000 -m 1536 -- test/ha/ha.sh test build/ha
 
 # The seed's last section ("Removing the director SPOF"), narrated: the warm pair, crm_mon, both
 # tables, the sync daemons, the active director killed, the survivor holding the synced connections.
 demo-ha: build vm-setup
 	test/ha/cib.sh build/ha
-	test/vm/run -t 1500 -m 1536 -- test/ha/ha.sh demo build/ha
+	test/vm/run -t 3000 -m 1536 -- test/ha/ha.sh demo build/ha

@@ -17,7 +17,7 @@
 # daemons are per network namespace too, so each node is a complete director. See test/ha/README.md.
 
 HA_DIR=${HA_DIR:-/srv/ha}          # not under /run, /var/log or /dev/shm: every node mounts its own there
-HA_TOKEN_MS=${HA_TOKEN_MS:-3000}   # corosync's token timeout (the current default, stated explicitly)
+HA_TOKEN_MS=${HA_TOKEN_MS:-5000}   # corosync token timeout: 5 s, not the 3 s default: knet links flapped in a starved guest
 
 _ha_err() { echo "cluster: $*" >&2; return 1; }
 
@@ -85,6 +85,8 @@ ha_node_start() {
   ip netns exec "$n" unshare -m -u --propagation private bash -c "$_HA_NODE" bash "$n" "$HA_DIR/corosync.conf" \
     >"$d/node.log" 2>&1 &
   echo $! >"$d/holder.pid"
+  # Not a job of the caller's shell: ha_node_poweroff kills it, and bash would report "Killed".
+  disown $!
 }
 
 # ha_in NODE CMD...: runs CMD in NODE's network, mount and UTS namespaces (crm_mon, crm, ipvsadm…).
