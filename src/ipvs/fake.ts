@@ -98,6 +98,8 @@ interface FakeService {
   netmask: number;
   pe: string;
   dests: Map<string, FakeDest>;
+  /** This service as the last snapshot showed it; cleared by every change to it or its dests. */
+  snap?: IpvsService | undefined;
 }
 
 function destIdentity(d: DestKey): string {
@@ -149,6 +151,10 @@ export class FakeIpvs implements Ipvs {
   /** Every call in order, with the errno it failed with, if any. */
   readonly calls: FakeCall[] = [];
   private readonly services = new Map<string, FakeService>();
+  // A reconcile pass reads the whole table: at 10,000 dests, rebuilding every object per read cost more than the
+  // reconciler's own work. Unchanged services are returned as the same frozen objects (the kernel's dump is a copy
+  // too: callers never see later changes), so a pass after one edit rebuilds one service.
+  private sorted: FakeService[] | undefined;
   private readonly schedulers: ReadonlySet<string>;
   private readonly pes: ReadonlySet<string>;
   private readonly faults: { errno: IpvsErrno; op?: string; left: number }[] = [];
@@ -214,6 +220,7 @@ export class FakeIpvs implements Ipvs {
   setCounters(svc: ServiceKey, dest: DestKey, counters: FakeCounters): void {
     const d = this.findService(normalizeServiceKey(svc))?.dests.get(destIdentity(normalizeDestKey(dest)));
     if (!d) fail('ENOENT', `no destination ${destKey(dest)} in ${serviceKey(svc)}`);
+    this.touch(normalizeServiceKey(svc));
     d.active = counters.activeConns ?? d.active;
     d.inact = counters.inactConns ?? d.inact;
     d.persist = counters.persistConns ?? d.persist;
@@ -233,6 +240,7 @@ export class FakeIpvs implements Ipvs {
       throw new IpvsError('EINVAL', `bad ipvsadm save text: line ${d?.line ?? 0}: ${d?.message ?? ''}`, { code: 'IPVS_PROTOCOL' });
     }
     this.services.clear();
+    this.sorted = undefined;
     for (const svc of parsed.state.services) {
       this.doAddService(svc);
       for (const d of svc.dests) this.doAddDest(svc.key, d);
@@ -262,6 +270,7 @@ export class FakeIpvs implements Ipvs {
       const k = normalizeServiceKey(key);
       if (!this.findService(k)) fail('ESRCH', `no service ${serviceKey(k)}`);
       this.services.delete(serviceKey(k));
+      this.sorted = undefined;
     });
   }
 
@@ -277,6 +286,7 @@ export class FakeIpvs implements Ipvs {
       const cur = s.dests.get(destIdentity(d));
       if (!cur) fail('ENOENT', `no destination ${destKey(d)} in ${serviceKey(s.key)}`);
       cur.spec = d;
+      s.snap = undefined;
     });
   }
 
@@ -285,6 +295,7 @@ export class FakeIpvs implements Ipvs {
       const s = this.serviceOrEsrch(svc);
       const d = normalizeDestKey(dest);
       if (!s.dests.delete(destIdentity(d))) fail('ENOENT', `no destination ${destKey(d)} in ${serviceKey(s.key)}`);
+      s.snap = undefined;
     });
   }
 
@@ -408,6 +419,7 @@ export class FakeIpvs implements Ipvs {
       pe: svc.pe ?? '',
       dests: new Map(),
     });
+    this.sorted = undefined;
   }
 
   private doEditService(spec: ServiceSpec): void {
@@ -415,6 +427,7 @@ export class FakeIpvs implements Ipvs {
     const s = this.findService(svc.key);
     if (!s) fail('ESRCH', `no service ${serviceKey(svc.key)}`);
     this.checkServiceAttrs(svc);
+    s.snap = undefined;
     s.scheduler = svc.scheduler;
     s.rawFlags = wireServiceFlags(svc) | SVC_F_HASHED;
     s.timeout = svc.timeout;
@@ -437,28 +450,34 @@ export class FakeIpvs implements Ipvs {
     if (s.dests.has(destIdentity(d))) fail('EEXIST', `destination ${destKey(d)} exists in ${serviceKey(s.key)}`);
     checkDestAddress(d, this.broadcasts);
     s.dests.set(destIdentity(d), { spec: d, active: 0, inact: 0, persist: 0 });
+    s.snap = undefined;
+  }
+
+  private touch(key: ServiceKey): void {
+    const s = this.findService(key);
+    if (s) s.snap = undefined;
   }
 
   private state(): IpvsState {
-    const services: IpvsService[] = [...this.services.values()]
-      .sort((a, b) => compareServices(a.key, b.key))
-      .map((s) => {
-        const dests: IpvsDest[] = [...s.dests.values()]
-          .map((d) => ({ ...d.spec, activeConns: d.active, inactConns: d.inact, persistConns: d.persist, ...(d.stats ? { stats: d.stats } : {}) }))
-          .sort(compareDests);
-        const persistent = (s.rawFlags & SVC_F_PERSISTENT) !== 0;
-        return {
-          key: s.key,
-          scheduler: s.scheduler,
-          flags: s.rawFlags & ~(SVC_F_HASHED | SVC_F_PERSISTENT),
-          timeout: persistent ? s.timeout : 0,
-          netmask: s.netmask,
-          ...(s.pe ? { pe: s.pe } : {}),
-          dests,
-        };
-      });
-    return { services };
+    this.sorted ??= [...this.services.values()].sort((a, b) => compareServices(a.key, b.key));
+    return { services: this.sorted.map((s) => (s.snap ??= snapService(s))) };
   }
+}
+
+function snapService(s: FakeService): IpvsService {
+  const dests: IpvsDest[] = [...s.dests.values()]
+    .map((d) => Object.freeze({ ...d.spec, activeConns: d.active, inactConns: d.inact, persistConns: d.persist, ...(d.stats ? { stats: d.stats } : {}) }))
+    .sort(compareDests);
+  const persistent = (s.rawFlags & SVC_F_PERSISTENT) !== 0;
+  return Object.freeze({
+    key: s.key,
+    scheduler: s.scheduler,
+    flags: s.rawFlags & ~(SVC_F_HASHED | SVC_F_PERSISTENT),
+    timeout: persistent ? s.timeout : 0,
+    netmask: s.netmask,
+    ...(s.pe ? { pe: s.pe } : {}),
+    dests: Object.freeze(dests),
+  });
 }
 
 /** Runs one op through the matching Ipvs method (shared by every backend's sequential apply). */

@@ -175,7 +175,8 @@ describe('HealthScheduler', () => {
     try {
       const h = harness();
       const s = h.start(await configOf(`maintenancedir=${dir}\n${TWO_REALS}`));
-      await tick(h.clock, 1000, 500, 5);
+      // The maintenance lookup is real file I/O: wait (bounded) for the first verdict rather than a fixed real time.
+      for (let i = 0; i < 200 && !h.transitions.some((t) => t.realKey === '10.0.0.2:80'); i++) await tick(h.clock, 500, 500, 5);
       writeFileSync(join(dir, '10.0.0.2:80'), '');
       await tick(h.clock, 10_000, 500, 5);
       const down = h.transitions.filter((t) => t.realKey === '10.0.0.2:80');
