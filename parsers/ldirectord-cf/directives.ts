@@ -1,6 +1,6 @@
 // The directive table: for each global and per-virtual directive, its value parser and upstream's error text.
 import { SERVICE_NAMES, type ServiceName } from '../../src/model/config.js';
-import type { Forward, MetricsListen } from '../../src/model/config.js';
+import type { Forward, MetricsListen, SmtpExtra } from '../../src/model/config.js';
 import { canonicalIp, parseIp } from '../../src/net/ip.js';
 import type { GlobalHandler, Reporter, VirtualHandler } from './handlers.js';
 import { compilePerlRegex } from '../../src/model/perl-regex.js';
@@ -126,6 +126,39 @@ function yesNoDirective(d: RawDirective, name: string, r: Reporter): boolean | u
 }
 
 const SMTP_RE = /^([0-9A-Za-z._+-]+)/;
+// Extension (issue 13 item 16): [user[:password]@]host[:port], the whole value. Upstream would read only a leading
+// host-name run ("user" of user:pw@host) and use port 25 without AUTH; a plain host keeps upstream's reading.
+const SMTP_EXT_RE = /^(?:([^\s:@"]+)(?::([^\s@"]*))?@)?([0-9A-Za-z._+-]+)(?::(\d{1,5}))?[ \t\r]*$/;
+
+/** smtp= as upstream reads it (host), plus port and credentials of the extended form. */
+function smtpValue(d: RawDirective, r: Reporter): { host: string; extra: SmtpExtra | undefined } | undefined {
+  const value = d.value ?? '';
+  const x = SMTP_EXT_RE.exec(value);
+  if (x && (x[1] !== undefined || x[4] !== undefined)) {
+    const port = x[4] !== undefined ? Number(x[4]) : undefined;
+    let user: string | undefined;
+    let password: string | undefined;
+    try {
+      user = x[1] !== undefined ? decodeURIComponent(x[1]) : undefined;
+      password = x[2] !== undefined ? decodeURIComponent(x[2]) : undefined;
+    } catch {
+      r.error(d.line, 'BAD_VALUE', 'invalid SMTP server address: bad %-escape in user or password');
+      return undefined;
+    }
+    if (port !== undefined && (port < 1 || port > 65535)) {
+      r.error(d.line, 'BAD_VALUE', `invalid SMTP server address: port ${x[4]} is not in 1..65535`);
+      return undefined;
+    }
+    const extra: SmtpExtra = { ...(port !== undefined ? { port } : {}), ...(user !== undefined ? { user } : {}), ...(password !== undefined ? { password } : {}) };
+    return { host: x[3]!, extra };
+  }
+  const m = SMTP_RE.exec(value);
+  if (!m) {
+    r.error(d.line, 'BAD_VALUE', 'invalid SMTP server address');
+    return undefined;
+  }
+  return { host: m[1]!, extra: undefined };
+}
 const DEPRECATED_CONNECT = 'connecttimeout directive deprecated in favour of negotiatetimeout';
 
 /** Global (outer-context) directives, keyed by name (spec §2.5). */
@@ -181,9 +214,11 @@ export const GLOBAL_DIRECTIVES: ReadonlyMap<string, GlobalHandler> = new Map<str
   }],
   ['cleanstop', (d, g, r) => { const b = yesNoDirective(d, 'cleanstop', r); if (b !== undefined) g.cleanstop = b; return true; }],
   ['smtp', (d, g, r) => {
-    const m = SMTP_RE.exec(d.value ?? '');
-    if (!m) r.error(d.line, 'BAD_VALUE', 'invalid SMTP server address');
-    else g.smtp = m[1];
+    const s = smtpValue(d, r);
+    if (s) {
+      g.smtp = s.host;
+      g.smtpExtra = s.extra;
+    }
     return true;
   }],
   ['maintenancedir', (d, g, r) => {
@@ -395,9 +430,11 @@ export const VIRTUAL_DIRECTIVES: ReadonlyMap<string, VirtualHandler> = new Map<s
   }],
   ['cleanstop', vYesNo('cleanstop', (v, b) => { v.cleanstop = b; })],
   ['smtp', (d, v, r) => {
-    const m = SMTP_RE.exec(d.value ?? '');
-    if (!m) r.error(d.line, 'BAD_VALUE', 'invalid SMTP server address');
-    else v.smtp = m[1];
+    const s = smtpValue(d, r);
+    if (s) {
+      v.smtp = s.host;
+      v.smtpExtra = s.extra;
+    }
     return true;
   }],
   ['servicename', (d, v) => { v.servicename = d.value ?? ''; return true; }],

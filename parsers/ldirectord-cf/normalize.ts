@@ -162,7 +162,7 @@ function initialVirtual(af: Af, line: number): VState {
     checkinterval: undefined, checkport: undefined, scheduler: 'wrr', persistent: undefined, netmask: undefined,
     schedflags: undefined, ops: false, httpmethod: 'GET', virtualhost: undefined, fallback: undefined,
     fallbackcommand: undefined, quiescent: undefined, emailalert: undefined, emailalertfreq: undefined,
-    emailalertstatus: undefined, monitorfile: undefined, cleanstop: undefined, smtp: undefined, servicename: undefined,
+    emailalertstatus: undefined, monitorfile: undefined, cleanstop: undefined, smtp: undefined, smtpExtra: undefined, servicename: undefined,
     comment: undefined, reals: [], lines: Object.create(null) as Record<string, number>,
   };
 }
@@ -566,6 +566,7 @@ export async function normalize(raw: RawConfig, opts: NormalizeOptions): Promise
     ...(g.emailalertfrom !== undefined ? { emailAlertFrom: g.emailalertfrom } : {}),
     cleanStop: g.cleanstop,
     ...(g.smtp !== undefined ? { smtp: g.smtp } : {}),
+    ...(g.smtpExtra !== undefined ? { smtpExtra: g.smtpExtra } : {}),
     ...(g.maintenancedir !== undefined ? { maintenanceDir: g.maintenancedir } : {}),
     ...(sync !== undefined ? { sync } : {}),
     ...(g.metrics !== undefined ? { metrics: g.metrics } : {}),
@@ -595,6 +596,8 @@ function buildVirtual(b: Built, g: GState, global: GlobalConfig, file: string): 
   }
   const fallbackCommand = v.fallbackcommand ?? g.fallbackcommand;
   const smtp = v.smtp ?? g.smtp;
+  // The port and credentials belong to the host they were written with.
+  const smtpExtra = v.smtp !== undefined ? v.smtpExtra : g.smtpExtra;
   const display = key.kind === 'fwmark' ? String(v.fwm) : `${b.server}:${port}`;
   return {
     pos: { file, line: v.line },
@@ -641,6 +644,7 @@ function buildVirtual(b: Built, g: GState, global: GlobalConfig, file: string): 
     ...(v.monitorfile !== undefined ? { monitorFile: v.monitorfile } : {}),
     cleanStop: v.cleanstop ?? g.cleanstop,
     ...(smtp !== undefined ? { smtp } : {}),
+    ...(smtpExtra !== undefined ? { smtpExtra } : {}),
     ...(v.servicename !== undefined ? { serviceName: v.servicename } : {}),
     ...(v.comment !== undefined ? { comment: v.comment } : {}),
     reals: b.reals,

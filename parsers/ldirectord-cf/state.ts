@@ -1,5 +1,5 @@
 // Mutable parse state mirroring upstream's globals and %vsrv, before resolution and ld_setup.
-import type { Af, EmailAlertStatus, Forward, MetricsListen, ServiceName, SyncDaemonMode } from '../../src/model/config.js';
+import type { Af, EmailAlertStatus, Forward, MetricsListen, ServiceName, SmtpExtra, SyncDaemonMode } from '../../src/model/config.js';
 
 /** Upstream's DAEMON_STATUS bits for emailalertstatus. */
 export const STATUS_BITS: Readonly<Record<EmailAlertStatus, number>> = {
@@ -55,6 +55,7 @@ export interface GState {
   emailalertfrom: string | undefined;
   cleanstop: boolean;
   smtp: string | undefined;
+  smtpExtra: SmtpExtra | undefined;
   maintenancedir: string | undefined;
   /** syncdaemon= and friends (extension, issue 11). */
   sync: RawSync;
@@ -86,6 +87,7 @@ export function initialGlobals(): GState {
     emailalertfrom: undefined,
     cleanstop: true,
     smtp: undefined,
+    smtpExtra: undefined,
     maintenancedir: undefined,
     sync: {},
     metrics: undefined,
@@ -137,6 +139,7 @@ export interface VState {
   monitorfile: string | undefined;
   cleanstop: boolean | undefined;
   smtp: string | undefined;
+  smtpExtra: SmtpExtra | undefined;
   servicename: string | undefined;
   comment: string | undefined;
   /** real=/real6= values with their lines, parsed after the block as upstream does. */

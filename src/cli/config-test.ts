@@ -24,7 +24,7 @@ export async function runConfigTest(
 }
 
 /** Directives whose values are credentials: --dump-config shows whether one is set, never its text (issue 13 item 12). */
-const SECRET_KEYS = new Set(['passwd', 'secret']);
+const SECRET_KEYS = new Set(['passwd', 'secret', 'password']);
 
 /** JSON.stringify replacer: a non-empty secret becomes "********". */
 function maskSecrets(key: string, value: unknown): unknown {

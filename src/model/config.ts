@@ -167,6 +167,8 @@ export interface VirtualService {
   readonly cleanStop: boolean;
   /** smtp= (per-virtual, else global). */
   readonly smtp?: string;
+  /** Port and credentials of the extended smtp=[user[:password]@]host[:port] form (with smtp=, from the same line). */
+  readonly smtpExtra?: SmtpExtra;
   /** servicename= (raw rest of line). */
   readonly serviceName?: string;
   /** comment= (raw rest of line). */
@@ -254,6 +256,8 @@ export interface GlobalConfig {
   readonly cleanStop: boolean;
   /** smtp= host. */
   readonly smtp?: string;
+  /** Port and credentials of the extended smtp= form. */
+  readonly smtpExtra?: SmtpExtra;
   /** maintenancedir= (quotes kept). */
   readonly maintenanceDir?: string;
   /** Connection sync (extension); undefined = syncdaemon=no, the kernel's sync daemons left alone. */
@@ -276,4 +280,14 @@ export function countReals(config: Config): number {
   let n = 0;
   for (const v of config.virtuals) n += v.reals.length;
   return n;
+}
+
+/**
+ * What the extended `smtp=[user[:password]@]host[:port]` form adds to the host (extension, issue 13 item 16):
+ * upstream reads only the leading host name and always speaks to port 25 without AUTH.
+ */
+export interface SmtpExtra {
+  readonly port?: number;
+  readonly user?: string;
+  readonly password?: string;
 }

@@ -13,6 +13,8 @@ export interface ReceivedMail {
   readonly helo: string;
   /** True when the message came over a STARTTLS-upgraded session. */
   readonly secure: boolean;
+  /** The user the session authenticated as (AUTH), if any. */
+  readonly user: string | undefined;
   /** The message as sent (CRLF line ends, transfer-encoded). */
   readonly raw: string;
   readonly parsed: ParsedMail;
@@ -26,14 +28,24 @@ export interface MailServer {
   close(): Promise<void>;
 }
 
-/** Starts a server on host:port (port 0 = any); `tls` offers STARTTLS with that certificate, else no STARTTLS. */
-export async function startMailServer(opts: { host?: string; port?: number; tls?: { cert: string; key: string } } = {}): Promise<MailServer> {
+/**
+ * Starts a server on host:port (port 0 = any); `tls` offers STARTTLS with that certificate, else no STARTTLS;
+ * `auth` requires AUTH PLAIN/LOGIN with these credentials (offered only after STARTTLS when `tls` is set).
+ */
+export async function startMailServer(opts: { host?: string; port?: number; tls?: { cert: string; key: string }; auth?: { user: string; pass: string } } = {}): Promise<MailServer> {
   const mails: ReceivedMail[] = [];
+  const auth = opts.auth;
   const server = new SMTPServer({
     logger: false,
-    authOptional: true,
+    authOptional: auth === undefined,
     disableReverseLookup: true,
-    disabledCommands: opts.tls ? ['AUTH'] : ['AUTH', 'STARTTLS'],
+    disabledCommands: [...(auth ? [] : ['AUTH']), ...(opts.tls ? [] : ['STARTTLS'])],
+    ...(auth && !opts.tls ? { allowInsecureAuth: true } : {}),
+    authMethods: ['PLAIN', 'LOGIN'],
+    onAuth(a, _session, done) {
+      if (auth && a.username === auth.user && a.password === auth.pass) done(null, { user: a.username });
+      else done(new Error('Invalid username or password'));
+    },
     ...(opts.tls ? { key: readFileSync(opts.tls.key), cert: readFileSync(opts.tls.cert) } : {}),
     onData(stream, session, done) {
       const chunks: Buffer[] = [];
@@ -47,6 +59,7 @@ export async function startMailServer(opts: { host?: string; port?: number; tls?
             rcptTo: session.envelope.rcptTo.map((r) => r.address),
             helo: session.hostNameAppearsAs,
             secure: session.secure,
+            user: typeof session.user === 'string' ? session.user : undefined,
             raw,
             parsed,
           });

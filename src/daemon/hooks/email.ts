@@ -3,7 +3,7 @@ import { userInfo } from 'node:os';
 import type { Clock, TimerHandle } from '../../clock.js';
 import type { Logger } from '../../log/types.js';
 import { msg } from '../../log/messages.js';
-import type { Config, VirtualService } from '../../model/config.js';
+import type { Config, SmtpExtra, VirtualService } from '../../model/config.js';
 import { eventMessage } from '../../reconcile/messages.js';
 import type { ReconcileEvent } from '../../reconcile/operations.js';
 import { deliverMail, type AlertMail } from './mail.js';
@@ -114,7 +114,7 @@ export class AlertSender {
     const subject = perlTrue(v.serviceName) ? `[${v.serviceName}] ${subject0}` : subject0;
     const from = this.config?.global.emailAlertFrom;
     const m: AlertMail = { to, subject, body: alertBody(this.o.hostname, subject, this.phase, v), ...(from !== undefined ? { from } : {}) };
-    const deliver = this.o.transport ?? ((x: AlertMail, smtpHost: string | undefined) => this.deliver(x, smtpHost));
+    const deliver = this.o.transport ?? ((x: AlertMail, smtpHost: string | undefined) => this.deliver(x, smtpHost, v.smtpExtra));
     // One mail at a time, off the daemon's path: a slow relay delays later alerts, never the checks.
     this.pending = this.pending.then(() =>
       deliver(m, v.smtp).catch((e: unknown) => {
@@ -125,10 +125,12 @@ export class AlertSender {
     );
   }
 
-  private deliver(m: AlertMail, smtpHost: string | undefined): Promise<void> {
+  private deliver(m: AlertMail, smtpHost: string | undefined, extra: SmtpExtra | undefined): Promise<void> {
+    const smtpPort = extra?.port ?? this.o.smtpPort;
     return deliverMail(m, {
       ...(smtpHost !== undefined ? { smtpHost } : {}),
-      ...(this.o.smtpPort !== undefined ? { smtpPort: this.o.smtpPort } : {}),
+      ...(smtpPort !== undefined ? { smtpPort } : {}),
+      ...(extra?.user !== undefined ? { smtpAuth: { user: extra.user, pass: extra.password ?? '' } } : {}),
       ...(this.o.mailTimeoutMs !== undefined ? { timeoutMs: this.o.mailTimeoutMs } : {}),
       user: userInfo().username,
       hostname: this.o.hostname,

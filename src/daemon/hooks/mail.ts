@@ -18,8 +18,10 @@ export interface AlertMail {
 export interface MailRoute {
   /** smtp= host (upstream: Net::SMTP to port 25); unset = the local sendmail. */
   readonly smtpHost?: string;
-  /** SMTP port; 25 as upstream (the config cannot change it: tests only). */
+  /** SMTP port: 25 as upstream unless the extended smtp=host:port form names one. */
   readonly smtpPort?: number;
+  /** AUTH credentials (extended smtp= form only): sent only inside STARTTLS, never in clear. */
+  readonly smtpAuth?: { readonly user: string; readonly pass: string };
   /** Envelope sender and EHLO name come from `<user>@<hostname>` as upstream's getpwuid($<)@hostname. */
   readonly user: string;
   readonly hostname: string;
@@ -79,7 +81,9 @@ async function viaSmtp(m: AlertMail, r: MailRoute & { smtpHost: string }, timeou
     // STARTTLS whenever the server offers it. Upstream speaks plain SMTP and never checks a certificate,
     // so refusing a relay's self-signed certificate would lose mail upstream delivers: encryption only.
     tls: { rejectUnauthorized: false },
-    // No AUTH: upstream has no credential directive (smtp= is a host name only).
+    // AUTH only with credentials from the extended smtp= form, and then only over TLS: a relay that offers no
+    // STARTTLS fails the delivery rather than receive the password in clear.
+    ...(r.smtpAuth ? { auth: { user: r.smtpAuth.user, pass: r.smtpAuth.pass }, requireTLS: true } : {}),
     connectionTimeout: timeoutMs,
     greetingTimeout: timeoutMs,
     socketTimeout: timeoutMs,

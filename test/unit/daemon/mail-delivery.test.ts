@@ -92,6 +92,30 @@ describe('alerts over SMTP (smtp=)', () => {
     expect(server.mails[0]!.parsed.subject).toBe(SUBJECT);
   });
 
+  it('AUTH with the credentials of the extended smtp= form, inside STARTTLS (issue 13 item 16)', async () => {
+    server = await startMailServer({ tls, auth: { user: 'lvs alerts', pass: 'p@ss:w0rd' } });
+    const { a, logger } = sender();
+    await alert(a, virtual({ smtp: '127.0.0.1', smtpExtra: { port: server.port, user: 'lvs alerts', password: 'p@ss:w0rd' } }));
+    expect(logger.lines).toEqual([`emailalert: ${SUBJECT}`]);
+    expect(server.mails.map((m) => [m.secure, m.user])).toEqual([[true, 'lvs alerts']]);
+  });
+
+  it('wrong credentials are refused by the relay and logged as upstream\'s SMTP failure', async () => {
+    server = await startMailServer({ tls, auth: { user: 'lvs', pass: 'right' } });
+    const { a, logger } = sender();
+    await alert(a, virtual({ smtp: '127.0.0.1', smtpExtra: { port: server.port, user: 'lvs', password: 'wrong' } }));
+    expect(logger.lines).toEqual([`emailalert: ${SUBJECT}`, 'failed to send SMTP email message']);
+    expect(server.mails).toHaveLength(0);
+  });
+
+  it('never sends the password in clear: a relay without STARTTLS gets no AUTH and no mail', async () => {
+    server = await startMailServer({ auth: { user: 'lvs', pass: 'secret' } });
+    const { a, logger } = sender();
+    await alert(a, virtual({ smtp: '127.0.0.1', smtpExtra: { port: server.port, user: 'lvs', password: 'secret' } }));
+    expect(logger.lines).toEqual([`emailalert: ${SUBJECT}`, 'failed to send SMTP email message']);
+    expect(server.mails).toHaveLength(0);
+  });
+
   it('RFC 2047-encodes a non-ASCII subject and sends a non-ASCII host name in a charset-labelled body', async () => {
     server = await startMailServer();
     const { a } = sender({ smtpPort: server.port, hostname: 'dïrectör.example' });

@@ -78,19 +78,20 @@ describe('loadConfig', () => {
 });
 
 describe('ldirectord --dump-config', () => {
-  it('masks passwd= and the RADIUS secret (issue 13 item 12)', async () => {
+  it('masks passwd=, the RADIUS secret and the smtp= password (issue 13 items 12, 16)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ldcf-'));
     const f = join(dir, 's.cf');
-    writeFileSync(f, 'virtual=10.0.0.1:3306\n\treal=10.0.0.2:3306 gate\n\tservice=mysql\n\tlogin="u"\n\tpasswd="hunter2"\n\tdatabase="d"\n\trequest="select 1"\n'
+    writeFileSync(f, 'smtp=alerts:sm7p-pw@relay:587\nvirtual=10.0.0.1:3306\n\treal=10.0.0.2:3306 gate\n\tservice=mysql\n\tlogin="u"\n\tpasswd="hunter2"\n\tdatabase="d"\n\trequest="select 1"\n'
       + 'virtual=10.0.0.1:1812\n\treal=10.0.0.2:1812 gate\n\tservice=radius\n\tprotocol=udp\n\tsecret="s3cr3t-radius"\n\tlogin="u"\n\tpasswd="p4ss"\n');
     const c = capture();
     expect(await runConfigTest(f, 'dump', c.io)).toBe(0);
     const text = c.out.join('');
-    for (const s of ['hunter2', 's3cr3t-radius', 'p4ss']) expect(text).not.toContain(s);
+    for (const s of ['hunter2', 's3cr3t-radius', 'p4ss', 'sm7p-pw']) expect(text).not.toContain(s);
     const cfg = JSON.parse(text);
     expect(cfg.virtuals[0].passwd).toBe('********');
     expect(cfg.virtuals[1].secret).toBe('********');
     expect(cfg.virtuals[0].login).toBe('u');
+    expect(cfg.global.smtpExtra).toEqual({ port: 587, user: 'alerts', password: '********' });
   });
 
   it('prints the normalised model as JSON', async () => {

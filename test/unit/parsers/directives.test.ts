@@ -264,3 +264,27 @@ describe('directive scopes follow spec Appendix B', () => {
     expect(await errors(`${name}=x\n`)).toEqual([expect.stringMatching(new RegExp(`^1: Unknown command ${name}=x`))]);
   });
 });
+
+describe('smtp= extended form [user[:password]@]host[:port] (extension, issue 13 item 16)', () => {
+  it('a plain host keeps upstream\'s reading: no port, no credentials', async () => {
+    const c = await ok('smtp=mail.example.com\n' + block([]));
+    expect([c.global.smtp, c.global.smtpExtra, c.virtuals[0]!.smtpExtra]).toEqual(['mail.example.com', undefined, undefined]);
+  });
+
+  it('reads port and %-decoded credentials; a virtual inherits them with the global host', async () => {
+    const c = await ok('smtp=alerts%40lvs:p%40ss:w@relay.example.com:587\n' + block([]) + block(['smtp=other:2525'], 'virtual=10.0.0.1:443'));
+    expect(c.global.smtp).toBe('relay.example.com');
+    expect(c.virtuals.map((v) => [v.smtp, v.smtpExtra])).toEqual([
+      ['relay.example.com', { port: 587, user: 'alerts@lvs', password: 'p@ss:w' }],
+      ['other', { port: 2525 }],
+    ]);
+  });
+
+  it.each([
+    ['smtp=relay:0', 'invalid SMTP server address: port 0 is not in 1..65535'],
+    ['smtp=relay:70000', 'invalid SMTP server address: port 70000 is not in 1..65535'],
+    ['smtp=u:%zz@relay', 'invalid SMTP server address: bad %-escape in user or password'],
+  ])('%s is an error naming the line', async (line, message) => {
+    expect(await errors(line + '\n')).toEqual([`1: ${message}`]);
+  });
+});
