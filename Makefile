@@ -59,6 +59,14 @@ bench-checks: setup
 	  --strict --skipLibCheck --types node bench/checks.ts
 	node dist/bench/checks.js
 
+# Check load on the host for profiling (issue 16): the bench's scenario and farm, the daemon on its fake
+# IPVS backend; prints start, CPU per 1,000 checks and peak RSS as JSON. PERF_ARGS="--n 10000 --node-flag --cpu-prof".
+.PHONY: perf-checks
+perf-checks: build
+	npx tsc --outDir dist --rootDir . --module nodenext --moduleResolution nodenext --target es2022 \
+	  --strict --skipLibCheck --types node test/perf/checkload.ts bench/farm.ts
+	nice -n 10 node dist/test/perf/checkload.js $(PERF_ARGS)
+
 clean:
 	rm -rf dist coverage
 
