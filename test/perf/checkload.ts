@@ -30,20 +30,19 @@ interface Args {
   windowS: number;
   nodeFlags: string[];
   bin: string;
-  keep: boolean;
 }
 
 function parseArgs(argv: readonly string[]): Args {
-  const a: Args = { n: 1000, windowS: 20, nodeFlags: [], bin: path.join(ROOT, 'bin', 'ldirectord'), keep: false };
+  const a: Args = { n: 1000, windowS: 20, nodeFlags: [], bin: path.join(ROOT, 'bin', 'ldirectord') };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
     const v = argv[i + 1];
-    if (k === '--keep') a.keep = true;
-    else if (v === undefined) throw new Error(`${k}: missing value`);
-    else if (k === '--n') (a.n = Number(v)), i++;
-    else if (k === '--window') (a.windowS = Number(v)), i++;
-    else if (k === '--node-flag') a.nodeFlags.push(v), i++;
-    else if (k === '--bin') (a.bin = path.resolve(v)), i++;
+    if (v === undefined) throw new Error(`${k}: missing value`);
+    i++;
+    if (k === '--n') a.n = Number(v);
+    else if (k === '--window') a.windowS = Number(v);
+    else if (k === '--node-flag') a.nodeFlags.push(v);
+    else if (k === '--bin') a.bin = path.resolve(v);
     else throw new Error(`unknown argument ${k}`);
   }
   return a;
