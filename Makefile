@@ -12,8 +12,10 @@ JEST := PATH="$$(dirname "$$(.ci/node-runtime)"):$$PATH" NODE_OPTIONS=--experime
 setup:
 	bash .ci/setup
 
+# dist/ (tsc: tests and tools import it) and dist/ldirectord.js (esbuild: the one file bin/ldirectord runs).
 build: setup
 	npx tsc -p tsconfig.build.json
+	scripts/bundle.sh
 
 lint: setup
 	npx eslint .

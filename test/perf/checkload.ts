@@ -6,13 +6,13 @@
 //   cpuPer1000S    daemon user+system seconds per 1,000 farm requests over the steady window
 //   peakRssMiB     VmHWM of the daemon at the end
 //
-//   node dist/test/perf/checkload.js [--n 1000] [--window 20] [--node-flag --cpu-prof]... [--bin path]
+//   node dist/test/perf/checkload.js [--n 1000] [--window 20] [--node-flag --cpu-prof]... [--bin path] [--signal SIG]
 //
 // `--node-flag` passes flags to the daemon's node (e.g. --cpu-prof --cpu-prof-dir=DIR, --heap-prof,
 // --max-semi-space-size=1); the daemon stops with SIGTERM, so V8 writes its profiles on the way out.
 // Built and run by `make perf-checks` (PERF_ARGS=...); not part of any gate.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -30,6 +30,8 @@ interface Args {
   windowS: number;
   nodeFlags: string[];
   bin: string;
+  /** Sent to the daemon at the end of the window (e.g. SIGUSR2 with --node-flag --heapsnapshot-signal=SIGUSR2). */
+  signal?: NodeJS.Signals;
 }
 
 function parseArgs(argv: readonly string[]): Args {
@@ -43,6 +45,7 @@ function parseArgs(argv: readonly string[]): Args {
     else if (k === '--window') a.windowS = Number(v);
     else if (k === '--node-flag') a.nodeFlags.push(v);
     else if (k === '--bin') a.bin = path.resolve(v);
+    else if (k === '--signal') a.signal = v as NodeJS.Signals;
     else throw new Error(`unknown argument ${k}`);
   }
   return a;
@@ -72,6 +75,13 @@ class Farm {
   }
 }
 
+/** The V8 flags the script's `#!/usr/bin/env -S node …` line gives (this runs it with this node instead). */
+function shebangFlags(bin: string): string[] {
+  const first = readFileSync(bin, 'utf8').split('\n', 1)[0] ?? '';
+  const m = /^#!\/usr\/bin\/env -S node\s+(.*)$/.exec(first);
+  return m ? m[1]!.trim().split(/\s+/) : [];
+}
+
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   // The bench's scenario on its own port, so a `make bench` running beside it cannot collide.
@@ -88,7 +98,7 @@ async function main(): Promise<void> {
   writeFileSync(cfg, ldirectordCf(s, { logfile: path.join(dir, 'ldirectord.log'), supervised: true }));
 
   const t0 = performance.now();
-  const daemon = spawn(process.execPath, [...args.nodeFlags, args.bin, cfg, 'start'], {
+  const daemon = spawn(process.execPath, [...shebangFlags(args.bin), ...args.nodeFlags, args.bin, cfg, 'start'], {
     cwd: dir,
     stdio: ['ignore', 'ignore', 'inherit'],
     env: { ...process.env, LDIRD_IPVS: 'fake', LDIRD_RUNDIR: dir },
@@ -120,6 +130,10 @@ async function main(): Promise<void> {
     out.cpuS = Number(cpu.toFixed(2));
     out.cpuPer1000S = Number(((cpu * 1000) / (r1 - r0)).toFixed(3));
     out.peakRssMiB = Number(peakRssMiB(pid).toFixed(1));
+    if (args.signal !== undefined) {
+      daemon.kill(args.signal);
+      await sleep(5000);
+    }
   } finally {
     daemon.kill('SIGTERM');
     const code = await Promise.race([exited, sleep(20_000).then(() => 'timeout')]);
