@@ -12,7 +12,7 @@ JEST := PATH="$$(dirname "$$(.ci/node-runtime)"):$$PATH" NODE_OPTIONS=--experime
 setup:
 	bash .ci/setup
 
-# dist/ (tsc: tests and tools import it) and dist/ldirectord.js (esbuild: the one file bin/ldirectord runs).
+# dist/ (tsc: tests and tools import it) and dist/bundle/ (esbuild: what bin/ldirectord runs).
 build: setup
 	npx tsc -p tsconfig.build.json
 	scripts/bundle.sh
