@@ -12,8 +12,10 @@ JEST := PATH="$$(dirname "$$(.ci/node-runtime)"):$$PATH" NODE_OPTIONS=--experime
 setup:
 	bash .ci/setup
 
+# dist/ (tsc: tests and tools import it) and dist/bundle/ (esbuild: what bin/ldirectord runs).
 build: setup
 	npx tsc -p tsconfig.build.json
+	scripts/bundle.sh
 
 lint: setup
 	npx eslint .
@@ -58,6 +60,14 @@ bench-checks: setup
 	npx tsc --outDir dist --rootDir . --module nodenext --moduleResolution nodenext --target es2022 \
 	  --strict --skipLibCheck --types node bench/checks.ts
 	node dist/bench/checks.js
+
+# Check load on the host for profiling (issue 16): the bench's scenario and farm, the daemon on its fake
+# IPVS backend; prints start, CPU per 1,000 checks and peak RSS as JSON. PERF_ARGS="--n 10000 --node-flag --cpu-prof".
+.PHONY: perf-checks
+perf-checks: build
+	npx tsc --outDir dist --rootDir . --module nodenext --moduleResolution nodenext --target es2022 \
+	  --strict --skipLibCheck --types node test/perf/checkload.ts bench/farm.ts
+	nice -n 10 node dist/test/perf/checkload.js $(PERF_ARGS)
 
 clean:
 	rm -rf dist coverage

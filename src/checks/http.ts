@@ -3,18 +3,18 @@
 // A small client on the shared dial/Conn helpers rather than got or node:http: on the same loopback farm
 // got cost ~1 ms CPU per check (≤1,000 checks/s per core), node:http 0.12–0.4 ms, this client much less;
 // the 5,000 checks/s target rules got out (figures: bench/checks.ts and the issue-4 report).
-import { isIP } from 'node:net';
 import tls from 'node:tls';
-import { CheckFailure, compileReceive, describeError, down, MAX_REPLY_BYTES, quote, up, withTimeout } from './result.js';
-import { Conn, dial } from './tcp.js';
+import net, { isIP } from 'node:net';
+import { CheckFailure, compileReceive, Deadline, describeError, down, quote, up } from './result.js';
+import { dial } from './tcp.js';
 import { matchReceive } from './match.js';
+import { MAX_HEADERS, ReplyParser, type Reply } from './http-reply.js';
+import type { PerlRegex } from '../model/perl-regex.js';
 import { bracketed, hostPort } from '../model/keys.js';
 import type { Checker, CheckResult, CheckSpec } from './types.js';
 
 /** LWP's default redirect limit, which upstream inherits. */
 const MAX_REDIRECTS = 7;
-/** The statuses LWP::UserAgent follows; any other 3xx (300, 304, 305) is the final answer, hence down. */
-const REDIRECTS: ReadonlySet<number> = new Set([301, 302, 303, 307, 308]);
 const USER_AGENT = 'ldirectord-ng health check';
 
 /** The URL upstream would fetch when the spec has none (spec §3.4): scheme://rip:port/request. */
@@ -30,56 +30,194 @@ interface Fetch {
   readonly proxy?: { readonly host: string; readonly port: number };
 }
 
-type Reply = { status: number; statusText: string; body: string; location?: string };
+/**
+ * What one spec asks, worked out once per spec object (the scheduler hands the same spec to every run):
+ * the first URL, the request bytes, the compiled receive=. A spec that cannot be checked caches its verdict.
+ */
+interface Plan {
+  readonly what: string;
+  readonly first: Fetch;
+  readonly request: Buffer;
+  readonly lastSent: string;
+  readonly re: PerlRegex;
+}
 
-/** Headers we read before calling the reply garbage. */
-const MAX_HEADERS = 200;
+/** Every plain-TCP check reads into this one buffer: each read is parsed (and what is kept copied) before the next. */
+const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
+
+/** The request line target and the request bytes for one fetch. */
+function request(method: 'GET' | 'HEAD', f: Fetch): { text: string; lastSent: string } {
+  const tunnel = f.url.protocol === 'https:' && f.proxy !== undefined;
+  // A proxy gets the absolute-form request line (RFC 9112 §3.2.2); through a CONNECT tunnel the origin form.
+  const target = f.proxy !== undefined && !tunnel ? f.url.href : `${f.url.pathname}${f.url.search}`;
+  return {
+    text: `${method} ${target} HTTP/1.1\r\nHost: ${f.host}\r\nUser-Agent: ${USER_AGENT}\r\nConnection: close\r\n\r\n`,
+    lastSent: `${method} ${target}`,
+  };
+}
+
+function plan(spec: CheckSpec, first: Fetch): Plan | CheckResult {
+  const what = `${spec.httpMethod} ${first.url.href}`;
+  const re = compileReceive(spec.receive);
+  if ('error' in re) return down(`${what}: ${re.error}`);
+  const r = request(spec.httpMethod, first);
+  return { what, first, request: Buffer.from(r.text, 'latin1'), lastSent: r.lastSent, re };
+}
+
+/** A plain TCP socket that knows its exchange, so its listeners are shared functions rather than closures per check. */
+class PlainSocket extends net.Socket {
+  ex: Exchange | undefined;
+}
+const PLAIN_OPTS: net.ConnectOpts = { onread: { buffer: READ_BUFFER, callback: plainRead as (n: number, buf: Uint8Array) => boolean } };
+function plainConnect(this: PlainSocket): void {
+  this.ex?.connected();
+}
+function plainRead(this: PlainSocket, n: number, buf: Buffer): boolean {
+  this.ex?.data(buf, n);
+  return true;
+}
+function plainEnd(this: PlainSocket): void {
+  this.ex?.ended();
+}
+function plainError(this: PlainSocket, err: Error): void {
+  this.ex?.failed(err);
+}
 
 /**
  * One HTTP/1.1 exchange with "Connection: close" on its own connection (as upstream: a pooled socket would
- * hide a server that stopped accepting). The body is read up to MAX_REPLY_BYTES, then the socket is dropped.
+ * hide a server that stopped accepting). Settles once: the parser's reply, or a CheckFailure.
  */
-async function exchange(method: 'GET' | 'HEAD', f: Fetch, signal: AbortSignal): Promise<Reply> {
+class Exchange {
+  socket: net.Socket | undefined;
+  private isConnected = false;
+  private settled = false;
+  private readonly parser: ReplyParser;
+
+  constructor(
+    private readonly address: string,
+    private readonly request: Buffer | string,
+    private readonly lastSent: string,
+    head: boolean,
+    private readonly resolve: (r: Reply) => void,
+    private readonly reject: (e: unknown) => void,
+  ) {
+    this.parser = new ReplyParser(head, (what) => this.context(what));
+  }
+
+  private context(what: string): string {
+    return `${what} (after sending ${quote(this.lastSent, 60)})`;
+  }
+
+  connected(): void {
+    if (this.settled) return;
+    this.isConnected = true;
+    this.socket!.write(this.request);
+  }
+
+  data(buf: Buffer, n: number): void {
+    if (this.settled) return;
+    try {
+      this.parser.feed(buf, n);
+    } catch (err) {
+      return this.fail(err);
+    }
+    if (this.parser.reply !== undefined) this.done(this.parser.reply);
+  }
+
+  ended(): void {
+    if (this.settled) return;
+    if (!this.isConnected) return this.fail(new CheckFailure(`connect to ${this.address}: connection closed`));
+    try {
+      this.parser.end();
+    } catch (err) {
+      return this.fail(err);
+    }
+    this.done(this.parser.reply!);
+  }
+
+  failed(err: Error): void {
+    if (this.settled) return;
+    this.fail(
+      this.isConnected
+        ? new CheckFailure(this.context(describeError(err)), { cause: err })
+        : new CheckFailure(`connect to ${this.address}: ${describeError(err)}`, { cause: err }),
+    );
+  }
+
+  /** The deadline passed or the caller aborted (the caller reports that, not this failure). */
+  abort(): void {
+    if (!this.settled) this.fail(new CheckFailure('aborted'));
+  }
+
+  private done(reply: Reply): void {
+    this.settled = true;
+    this.release();
+    this.resolve(reply);
+  }
+
+  private fail(err: unknown): void {
+    this.settled = true;
+    this.release();
+    this.reject(err);
+  }
+
+  private release(): void {
+    const s = this.socket;
+    if (s === undefined) return;
+    if (s instanceof PlainSocket) s.ex = undefined;
+    else s.removeAllListeners('data');
+    s.destroy();
+  }
+}
+
+/** Opens the connection for `f` and runs one exchange on it; `track` learns the exchange (for the deadline). */
+function exchange(method: 'GET' | 'HEAD', f: Fetch, req: Buffer | string, lastSent: string, d: Deadline, track: (ex: Exchange) => void): Promise<Reply> {
   const { url } = f;
   const https = url.protocol === 'https:';
-  const hostname = url.hostname.replace(/^\[|\]$/g, '');
+  const hostname = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
   const port = url.port !== '' ? Number(url.port) : https ? 443 : 80;
+  const host = f.proxy?.host ?? hostname;
+  const dialPort = f.proxy?.port ?? port;
   // No certificate verification (upstream: LWP with verify_hostname => 0); SNI = virtualhost, never an IP.
   const tlsOpts = { servername: f.tlsServerName ?? hostname, rejectUnauthorized: false };
-  const tunnel = https && f.proxy !== undefined;
-  const conn = tunnel
-    ? await connectTunnel(f.proxy!, hostname, port, tlsOpts, signal)
-    : await dial({ host: f.proxy?.host ?? hostname, port: f.proxy?.port ?? port, signal, ...(https ? { tls: tlsOpts } : {}) });
-  try {
-    // A proxy gets the absolute-form request line (RFC 9112 §3.2.2); through a CONNECT tunnel the origin form.
-    const target = f.proxy !== undefined && !tunnel ? url.href : `${url.pathname}${url.search}`;
-    conn.send(`${method} ${target} HTTP/1.1\r\nHost: ${f.host}\r\nUser-Agent: ${USER_AGENT}\r\nConnection: close\r\n\r\n`);
-    conn.lastSent = `${method} ${target}`;
-    let status: number;
-    let statusText: string;
-    let headers: Map<string, string>;
-    for (;;) {
-      const line = await conn.expectLine();
-      const m = STATUS_LINE.exec(line);
-      if (m === null) throw new CheckFailure(`expected an HTTP status line, got ${quote(line)}`);
-      status = Number(m[1]);
-      statusText = m[2] ?? '';
-      headers = new Map();
-      for (let n = 0; ; n++) {
-        const h = await conn.expectLine();
-        if (h === '') break;
-        if (n >= MAX_HEADERS) throw new CheckFailure(`more than ${MAX_HEADERS} response headers`);
-        addHeader(headers, h);
-      }
-      if (status >= 200 || status < 100) break; // skip 1xx interim responses
+  return new Promise<Reply>((resolve, reject) => {
+    const ex = new Exchange(hostPort(host, dialPort), req, lastSent, method === 'HEAD', resolve, reject);
+    track(ex);
+    if (d.expired) return ex.abort();
+    if (https && f.proxy !== undefined) {
+      connectTunnel(f.proxy, hostname, port, tlsOpts, d.signal).then((secure) => {
+        ex.socket = secure;
+        listenTls(secure, ex);
+        ex.connected();
+      }, reject);
+      return;
     }
-    const location = headers.get('location');
-    if (REDIRECTS.has(status) && location !== undefined) return { status, statusText, body: '', location };
-    if (method === 'HEAD' || status === 204 || status === 304) return { status, statusText, body: '' };
-    return { status, statusText, body: (await readBody(conn, headers)).toString('utf8') };
-  } finally {
-    conn.close();
-  }
+    if (https) {
+      const sni = tlsOpts.servername;
+      // Node refuses IP literals as SNI; an empty string disables SNI.
+      const socket = tls.connect({ host, port: dialPort, rejectUnauthorized: false, servername: isIP(sni) === 0 ? sni : '' });
+      ex.socket = socket;
+      socket.once('secureConnect', () => ex.connected());
+      listenTls(socket, ex);
+      return;
+    }
+    // onread is a constructor option (net.connect passes it there too); @types/node lists it for connect only.
+    const socket = new PlainSocket(PLAIN_OPTS as net.SocketConstructorOpts);
+    socket.ex = ex;
+    ex.socket = socket;
+    socket.on('connect', plainConnect);
+    socket.on('end', plainEnd);
+    socket.on('close', plainEnd);
+    socket.on('error', plainError);
+    socket.connect({ host, port: dialPort });
+  });
+}
+
+function listenTls(socket: tls.TLSSocket, ex: Exchange): void {
+  socket.on('data', (chunk: Buffer) => ex.data(chunk, chunk.length));
+  socket.on('end', () => ex.ended());
+  socket.on('close', () => ex.ended());
+  socket.on('error', (err) => ex.failed(err));
 }
 
 /**
@@ -92,7 +230,7 @@ async function connectTunnel(
   port: number,
   tlsOpts: { servername: string; rejectUnauthorized: boolean },
   signal: AbortSignal,
-): Promise<Conn> {
+): Promise<tls.TLSSocket> {
   const raw = await dial({ host: proxy.host, port: proxy.port, signal });
   try {
     const authority = `${bracketed(hostname)}:${port}`;
@@ -111,106 +249,29 @@ async function connectTunnel(
       secure.once('secureConnect', () => (signal.removeEventListener('abort', onAbort), resolve()));
       secure.once('error', (e) => (signal.removeEventListener('abort', onAbort), reject(new CheckFailure(`TLS in the CONNECT tunnel to ${authority}: ${e.message}`))));
     });
-    return new Conn(secure, signal);
+    secure.removeAllListeners('error');
+    // raw stays as it is: its socket carries the tunnel, and it still closes that socket if the deadline passes.
+    return secure;
   } catch (e) {
     raw.close();
     throw e;
   }
 }
 
-/**
- * Strict framing (RFC 9112), as strict as node:http's parser at least: a reply we cannot frame exactly is a
- * server we cannot vouch for. Status line HTTP/1.0 or 1.1; header lines `token: value`, no control
- * character but HTAB in a reason or value (RFC 9110 §5.5: NUL, bare CR, \x11… are not field-vchar), no
- * obs-fold; one Content-Length (repeats must agree), never with Transfer-Encoding.
- */
-// eslint-disable-next-line no-control-regex -- the control characters are what these classes exclude
-const STATUS_LINE = /^HTTP\/1\.[01] (\d{3})(?: ([^\0-\x08\x0a-\x1f\x7f]*))?$/;
-// eslint-disable-next-line no-control-regex -- as above
-const HEADER_LINE = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+):[ \t]*([^\0-\x08\x0a-\x1f\x7f]*?)[ \t]*$/;
-
-function addHeader(headers: Map<string, string>, line: string): void {
-  const m = HEADER_LINE.exec(line);
-  if (m === null) throw new CheckFailure(`malformed header line ${quote(line)}`);
-  const name = m[1]!.toLowerCase();
-  const value = m[2]!;
-  const had = headers.get(name);
-  if (name === 'content-length') {
-    // Exactly one plain length, as node:http's parser: a repeat or a list is a request-smuggling shape.
-    if (had !== undefined || !/^\d{1,15}$/.test(value)) {
-      throw new CheckFailure(`bad or conflicting Content-Length ${quote(had !== undefined ? `${had}, ${value}` : value)}`);
-    }
-    headers.set(name, value);
-    return;
-  }
-  headers.set(name, had !== undefined ? `${had}, ${value}` : value);
-}
-
-/** The body by Content-Length, chunked coding or connection close, at most MAX_REPLY_BYTES of it. */
-async function readBody(conn: Conn, headers: Map<string, string>): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let have = 0;
-  const take = async (n: number): Promise<boolean> => {
-    let left = Math.min(n, MAX_REPLY_BYTES - have);
-    while (left > 0) {
-      const b = await conn.readSome(left);
-      if (b === null) return false;
-      chunks.push(b);
-      have += b.length;
-      left -= b.length;
-    }
-    return have < MAX_REPLY_BYTES;
+async function fetchAndMatch(p: Plan, spec: CheckSpec, signal: AbortSignal): Promise<CheckResult> {
+  const { what } = p;
+  let current: Exchange | undefined;
+  const d = new Deadline(signal, spec.negotiateTimeoutMs, () => current?.abort());
+  const track = (ex: Exchange): void => {
+    current = ex;
   };
-  const te = headers.get('transfer-encoding');
-  const length = headers.get('content-length');
-  if (te !== undefined) {
-    if (length !== undefined) throw new CheckFailure('both Transfer-Encoding and Content-Length');
-    if (!/(?:^|,)[ \t]*chunked[ \t]*$/i.test(te)) throw new CheckFailure(`unsupported Transfer-Encoding ${quote(te)}`);
-    for (;;) {
-      const sizeLine = await conn.expectLine();
-      // Chunk extensions (ignored) in visible ASCII only, as node:http: no control or 8-bit bytes.
-      const m = /^([0-9a-fA-F]{1,12})[ \t]*(?:;[\t\x20-\x7e]*)?$/.exec(sizeLine);
-      if (m === null) throw new CheckFailure(`bad chunk size ${quote(sizeLine)}`);
-      const size = Number.parseInt(m[1]!, 16);
-      if (size === 0) {
-        // The trailer section (RFC 9112 §7.1.2): field lines, as strict as the header's, up to the empty
-        // line that ends the message; a garbage trailer or a close before that line is a broken reply.
-        for (let n = 0; ; n++) {
-          const trailer = await conn.expectLine();
-          if (trailer === '') break;
-          if (n >= MAX_HEADERS || !HEADER_LINE.test(trailer)) throw new CheckFailure(`malformed or too many trailer lines, at ${quote(trailer)}`);
-        }
-        break;
-      }
-      const before = have;
-      if (!(await take(size))) {
-        if (have >= MAX_REPLY_BYTES) break;
-        throw new CheckFailure(`connection closed ${have - before} bytes into a ${size}-byte chunk`);
-      }
-      const end = await conn.expectLine(); // the CRLF after each chunk
-      if (end !== '') throw new CheckFailure(`chunk of ${size} bytes not followed by CRLF, got ${quote(end)}`);
-    }
-  } else if (length !== undefined) {
-    const want = Number(length);
-    if (!(await take(want)) && have < Math.min(want, MAX_REPLY_BYTES)) {
-      throw new CheckFailure(`connection closed after ${have} of ${want} body bytes (Content-Length)`);
-    }
-  } else {
-    await take(Number.POSITIVE_INFINITY);
-  }
-  return Buffer.concat(chunks);
-}
-
-async function fetchAndMatch(spec: CheckSpec, first: Fetch, signal: AbortSignal): Promise<CheckResult> {
-  const what = `${spec.httpMethod} ${first.url.href}`;
-  const re = compileReceive(spec.receive);
-  if ('error' in re) return down(`${what}: ${re.error}`);
-  const t = withTimeout(signal, spec.negotiateTimeoutMs);
   let reply: Reply;
   try {
-    let f = first;
+    let f = p.first;
+    let req: Buffer | string = p.request;
+    let lastSent = p.lastSent;
     for (let hops = 0; ; hops++) {
-      reply = await exchange(spec.httpMethod, f, t.signal);
+      reply = await exchange(spec.httpMethod, f, req, lastSent, d, track);
       if (reply.location === undefined) break;
       if (hops >= MAX_REDIRECTS) return down(`${what}: expected 2xx, got ${reply.status} ${reply.statusText} after ${MAX_REDIRECTS} redirects`);
       const next = new URL(reply.location, f.url);
@@ -219,21 +280,22 @@ async function fetchAndMatch(spec: CheckSpec, first: Fetch, signal: AbortSignal)
       }
       // The new URL's host names the server from now on: Host header and SNI (an IP literal sends no SNI).
       f = { url: next, host: next.host, ...(f.proxy !== undefined ? { proxy: f.proxy } : {}) };
+      const r = request(spec.httpMethod, f);
+      req = r.text;
+      lastSent = r.lastSent;
     }
   } catch (err) {
-    if (t.signal.aborted) {
-      const r: unknown = t.signal.reason;
-      return down(`${what}: ${r instanceof Error && r.name === 'CheckTimeout' ? r.message : 'aborted'}`);
-    }
+    if (d.expired) return down(`${what}: ${d.text}`);
     return down(`${what}: ${describeError(err)}`);
   } finally {
-    t.dispose();
+    d.dispose();
   }
-  const status = `${reply.status}${reply.statusText !== '' ? ` ${reply.statusText}` : ''}`;
+  const status = reply.statusText !== '' ? `${reply.status} ${reply.statusText}` : String(reply.status);
   if (reply.status < 200 || reply.status > 299) return down(`${what}: expected 2xx, got ${status}`);
+  if (spec.receive === '') return up(status);
   let hit: boolean;
   try {
-    hit = spec.receive === '' || (await matchReceive(re, reply.body, spec.negotiateTimeoutMs));
+    hit = p.re.inline ? p.re.test(reply.body) : await matchReceive(p.re, reply.body, spec.negotiateTimeoutMs);
   } catch (err) {
     return down(`${what}: ${describeError(err)}`);
   }
@@ -249,16 +311,22 @@ function hostOnly(host: string): string {
 }
 
 function direct(scheme: 'http' | 'https'): Checker {
-  return (spec, signal) => {
+  const plans = new WeakMap<CheckSpec, Plan | CheckResult>();
+  const planFor = (spec: CheckSpec): Plan | CheckResult => {
     let url: URL;
     try {
       url = new URL(spec.url ?? defaultUrl(spec, scheme));
     } catch {
-      return Promise.resolve(down(`${scheme} ${hostPort(spec.host, spec.port)}: invalid URL ${quote(spec.url ?? '')}`));
+      return down(`${scheme} ${hostPort(spec.host, spec.port)}: invalid URL ${quote(spec.url ?? '')}`);
     }
     // Host is virtualhost, else the real's address (bracketed IPv6), never taken from a per-real URL (spec §3.3).
     const host = spec.virtualHost ?? bracketed(spec.host);
-    return fetchAndMatch(spec, { url, host, ...(spec.virtualHost !== undefined ? { tlsServerName: hostOnly(spec.virtualHost) } : {}) }, signal);
+    return plan(spec, { url, host, ...(spec.virtualHost !== undefined ? { tlsServerName: hostOnly(spec.virtualHost) } : {}) });
+  };
+  return (spec, signal) => {
+    let p = plans.get(spec);
+    if (p === undefined) plans.set(spec, (p = planFor(spec)));
+    return 'what' in p ? fetchAndMatch(p, spec, signal) : Promise.resolve(p);
   };
 }
 
@@ -268,15 +336,24 @@ export const check: Checker = direct('http');
 /** service=https: as http, over TLS without certificate verification, SNI = virtualhost. */
 export const checkHttps: Checker = direct('https');
 
+const proxyPlans = new WeakMap<CheckSpec, Plan | CheckResult>();
+
 /** service=http_proxy: fetch the absolute URL (request=) through the real as an HTTP proxy. */
 export const checkProxy: Checker = async (spec, signal) => {
-  const raw = spec.url ?? spec.request.replace(/^\//, '');
-  let target: URL;
-  try {
-    target = new URL(raw);
-  } catch {
-    return down(`http_proxy via ${hostPort(spec.host, spec.port)}: request ${quote(raw)} is not an absolute URL`);
+  let p = proxyPlans.get(spec);
+  if (p === undefined) {
+    const raw = spec.url ?? spec.request.replace(/^\//, '');
+    let target: URL | undefined;
+    try {
+      target = new URL(raw);
+    } catch {
+      p = down(`http_proxy via ${hostPort(spec.host, spec.port)}: request ${quote(raw)} is not an absolute URL`);
+    }
+    p ??= plan(spec, { url: target!, host: target!.host, proxy: { host: spec.host, port: spec.port } });
+    proxyPlans.set(spec, p);
+    if (!('what' in p)) return p.ok ? p : down(`via proxy ${hostPort(spec.host, spec.port)}: ${p.reason}`);
   }
-  const r = await fetchAndMatch(spec, { url: target, host: target.host, proxy: { host: spec.host, port: spec.port } }, signal);
+  if (!('what' in p)) return p.ok || p.reason.startsWith('http_proxy via ') ? p : down(`via proxy ${hostPort(spec.host, spec.port)}: ${p.reason}`);
+  const r = await fetchAndMatch(p, spec, signal);
   return r.ok ? r : down(`via proxy ${hostPort(spec.host, spec.port)}: ${r.reason}`);
 };

@@ -81,6 +81,72 @@ export function withTimeout(parent: AbortSignal, ms: number): { signal: AbortSig
   };
 }
 
+/**
+ * withTimeout() without the AbortController, for the checks that run most (HTTP): one timer and one
+ * listener on the caller's signal (this object itself, no closure). When the budget runs out or the
+ * caller aborts, `reason` is set and `onExpire` runs once; dispose() when the check is done.
+ * `signal` builds an AbortSignal only for the rare step that needs one (a CONNECT tunnel).
+ */
+export class Deadline {
+  /** Why the check was cut short: a CheckTimeout, or the caller's abort reason. */
+  reason: unknown;
+  expired = false;
+  private timer: NodeJS.Timeout | undefined;
+  private ac: AbortController | undefined;
+
+  constructor(
+    private readonly parent: AbortSignal,
+    ms: number,
+    private readonly onExpire: (d: Deadline) => void,
+  ) {
+    if (parent.aborted) {
+      this.expire(parent.reason);
+      return;
+    }
+    parent.addEventListener('abort', this, { once: true });
+    if (ms > 0 && Number.isFinite(ms)) this.timer = setTimeout(timeUp, ms, this, ms);
+  }
+
+  /** The caller's signal aborted (EventTarget calls this: the object is its own listener). */
+  handleEvent(): void {
+    this.expire(this.parent.reason);
+  }
+
+  /** The reason as text: "timed out after N ms" or "aborted". */
+  get text(): string {
+    const r = this.reason;
+    return r instanceof Error && r.name === 'CheckTimeout' ? r.message : 'aborted';
+  }
+
+  /** An AbortSignal that aborts with this deadline (made on first use). */
+  get signal(): AbortSignal {
+    if (this.ac === undefined) {
+      this.ac = new AbortController();
+      if (this.expired) this.ac.abort(this.reason);
+    }
+    return this.ac.signal;
+  }
+
+  expire(reason: unknown): void {
+    if (this.expired) return;
+    this.expired = true;
+    this.reason = reason;
+    this.dispose();
+    this.ac?.abort(reason);
+    this.onExpire(this);
+  }
+
+  dispose(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.parent.removeEventListener('abort', this);
+  }
+}
+
+function timeUp(d: Deadline, ms: number): void {
+  d.expire(new CheckTimeout(ms));
+}
+
 /** Why a signal aborted, as reason text ("timed out after 5000 ms" or "aborted"). */
 export function abortText(signal: AbortSignal): string {
   const r: unknown = signal.reason;

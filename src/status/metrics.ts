@@ -1,13 +1,17 @@
 // Prometheus metrics (prom-client, a registry of our own): health and IPVS gauges are read from the
 // status snapshot at scrape time; check, transition, reload and IPVS-operation counters are counted
 // as they happen; the kernel's per-real counters come from the same IPVS dump.
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { createRequire } from 'node:module';
+import type * as PromClient from 'prom-client';
+import type { Counter, Histogram, Registry } from 'prom-client';
 import type { Ipvs, IpvsOpResult } from '../ipvs/types.js';
 import type { IpvsOp, IpvsState, IpvsStats } from '../model/ipvs.js';
 import { destKey, hostPort, kernelPort, serviceKey, serviceKeyOf } from '../model/keys.js';
 import type { Config } from '../model/config.js';
 import { targetsFromConfig } from '../reconcile/index.js';
 import type { StatusSnapshot } from './snapshot.js';
+
+const loadCjs = createRequire(import.meta.url);
 
 const PAIR = ['virtual', 'real'] as const;
 type Pair = (typeof PAIR)[number];
@@ -20,7 +24,7 @@ export interface PairLabels {
 
 /** The daemon's metrics. */
 export class Metrics {
-  readonly registry = new Registry();
+  readonly registry: Registry;
   private readonly checkDuration: Histogram<Pair>;
   private readonly checkFailures: Counter<Pair>;
   private readonly transitions: Counter<Pair>;
@@ -32,7 +36,9 @@ export class Metrics {
     snapshot: () => Promise<StatusSnapshot>,
     kernel: () => Promise<{ readonly state: IpvsState | undefined; readonly config: Config }>,
   ) {
-    const r = this.registry;
+    // prom-client (~80 modules, ~10 MB resident) is loaded only by a daemon with metrics=, on its first Metrics.
+    const { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } = loadCjs('prom-client') as typeof PromClient;
+    const r = (this.registry = new Registry());
     collectDefaultMetrics({ register: r });
     // prom-client names these gauges *_total, which Prometheus reserves for counters (promtool rejects them).
     for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) r.removeSingleMetric(name);
