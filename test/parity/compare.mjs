@@ -88,7 +88,10 @@ async function main() {
   const [out, report] = process.argv.slice(2);
   const rows = [];
   let bad = 0;
-  const dirs = readdirSync(out).filter((d) => /^\d+$/.test(d)).sort((a, b) => Number(a) - Number(b));
+  // One directory per config (run.sh names it after the config file), in name order.
+  const dirs = readdirSync(out)
+    .filter((d) => existsSync(join(out, d, 'source')))
+    .sort();
   for (const d of dirs) {
     const dir = join(out, d);
     const source = readFileSync(join(dir, 'source'), 'utf8').trim();
