@@ -41,7 +41,8 @@ if (!parsed.ok) skip(`does not parse here: ${parsed.diagnostics.map((d) => d.mes
 const byKey = new Map(); // "addr|port" → server
 for (const v of parsed.config.virtuals) {
   const udp = v.protocol === 'udp';
-  const kind = v.service === 'http' || v.service === 'http_proxy' ? 'http' : v.service === 'https' ? 'https' : udp ? 'udp' : 'tcp';
+  const kind =
+    v.service === 'http' || v.service === 'http_proxy' ? 'http' : v.service === 'https' ? 'https' : udp ? 'udp' : v.service === 'smtp' || v.service === 'submission' ? 'smtp' : 'tcp';
   for (const r of v.reals) {
     if (!isIP(r.address) || r.address.startsWith('127.') || r.address === '::1') continue;
     const port = v.checkPort ?? (r.port || v.port);
@@ -81,7 +82,7 @@ servers.forEach((s, i) => {
   if (i % 2 === 1) {
     let m = MODES[((i - 1) / 2) % 3];
     if (m === 'blackhole' && i !== 3) m = 'closed';
-    down[k] = m === 'wrong' && s.kind === 'tcp' ? 'closed' : m;
+    down[k] = m === 'wrong' && s.kind !== 'http' && s.kind !== 'https' ? 'closed' : m;
   }
   if (i % 4 === 0) change[k] = 'closed';
   else if (i % 4 === 1) change[k] = down[k];
