@@ -88,6 +88,13 @@ export interface HealthSchedulerOptions {
   readonly staggerMs?: number;
   /** Extra time past a check's own budget before the scheduler aborts it (default 1000 ms). */
   readonly graceMs?: number;
+  /**
+   * A promise while the code of check `name` is still loading (undefined once loaded): a run waits for
+   * it holding its slot, and its budget starts only then. Loading a module is not the check's time (as
+   * upstream's alarm starts after its `require`): on a starved CPU (a loaded host, an emulated guest)
+   * cold imports took longer than checktimeout and failed healthy reals at start.
+   */
+  readonly ready?: (name: CheckName) => Promise<unknown> | undefined;
   /** This director's host name for CheckSpec (default $HOSTNAME, else os.hostname()). */
   readonly hostname?: string;
   /** Reverse lookup for maintenancedir names (default: system getnameinfo, bounded). */
@@ -312,10 +319,32 @@ export class HealthScheduler {
   private launch(s: JobState): void {
     s.queued = false;
     this.inFlight++;
+    const name = nextCheckName(s.job, s.numConnects);
+    const ready = this.opts.ready?.(name);
+    if (ready === undefined) return this.run(s, name);
+    let waiting = true;
+    const release = (): void => {
+      if (!waiting) return;
+      waiting = false;
+      s.running = undefined;
+      this.inFlight--;
+      this.pump();
+    };
+    s.running = { cancel: release };
+    const go = (): void => {
+      if (!waiting) return;
+      if (this.stopped || s.removed) return release();
+      waiting = false;
+      this.run(s, name);
+    };
+    ready.then(go, go);
+  }
+
+  /** Runs one check of `s` in the slot launch() took. */
+  private run(s: JobState, name: CheckName): void {
     const clock = this.opts.clock;
     s.lastStart = clock.now();
     const job = s.job;
-    const name = nextCheckName(job, s.numConnects);
     const budget = checkBudgetMs(name, job.spec) + (this.opts.graceMs ?? 1000);
     const abort = new AbortController();
     let settled = false;
