@@ -133,7 +133,7 @@ settle_perl() { # CFGDIR PASSES
 # (Waiting for a quiet log alone is wrong here: under TCG ours can take 20 s from its first log line
 # to its first check.) Bounded by SETTLE_MAX seconds.
 settle_ng() { # CFGDIR PASSES
-  local t0=$SECONDS rounds=0 prev='' cur began first_start sock
+  local t0=$SECONDS rounds=0 prev='' cur began first_start sock quiet_since=0 last=''
   began=$(date +%s%3N)
   while ((SECONDS - t0 < SETTLE_MAX)); do
     sock=$(ls /run/ldirectord.*.sock 2>/dev/null | head -1)
@@ -144,6 +144,13 @@ settle_ng() { # CFGDIR PASSES
       cur=$(snapshot "$1")
       ((rounds >= $2)) && [[ $cur == "$prev" ]] && return 0
       prev=$cur
+    fi
+    # After a complete round, PASSES × (checkinterval + checktimeout) + 5 s without any change also
+    # settles (under TCG a round can take far longer than its checks' own timing).
+    if ((rounds >= 1)); then
+      cur=$(snapshot "$1")
+      if [[ $cur != "$last" ]]; then last=$cur quiet_since=$SECONDS; fi
+      ((SECONDS - quiet_since >= $2 * 7 + 5)) && return 0
     fi
     sleep 1
   done
