@@ -97,7 +97,7 @@ set_state() {
 ctxsw() { sed -n 's/^voluntary_ctxt_switches:\s*//p' "/proc/$1/status" 2>/dev/null; }
 snapshot() { ipvsadm -S -n 2>/dev/null; wc -c 2>/dev/null <"$1/ldirectord.log"; }
 settle_perl() { # CFGDIR PASSES
-  local pid='' t0=$SECONDS sc ctx seen='' eps=0 prev='' cur
+  local pid='' t0=$SECONDS sc ctx seen='' eps=0 prev='' cur quiet='' quiet_since=$SECONDS
   while ((SECONDS - t0 < SETTLE_MAX)); do
     [[ -z $pid ]] && pid=$(cat /var/run/ldirectord.*.pid 2>/dev/null | head -1)
     if [[ -n $pid && ! -d /proc/$pid ]]; then
@@ -122,6 +122,12 @@ settle_perl() { # CFGDIR PASSES
           prev=$cur
         fi
       fi
+    fi
+    # No sleep seen at all (should not happen): settle on 90 s without a change, and say so.
+    if ((eps == 0 && SECONDS - t0 >= 90)); then
+      cur=$(snapshot "$1")
+      [[ $cur != "${quiet:-}" ]] && { quiet=$cur quiet_since=$SECONDS; }
+      ((SECONDS - quiet_since >= 90)) && { log "perl: no pass seen; settled on 90 s without a change"; return 0; }
     fi
     sleep 0.2
   done
