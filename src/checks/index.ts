@@ -44,6 +44,8 @@ const LOADERS: Partial<Record<CheckName, Loader>> = {
 const cache = new Map<CheckName, Checker>();
 /** Starts (once) the import behind a cached lazy checker; preloadCheckers uses it. */
 const warmers = new Map<CheckName, () => Promise<Checker>>();
+/** The lazy checkers whose module has loaded. */
+const loadedNames = new Set<CheckName>();
 
 /** A checker that imports its module on its first call (or preload) and then calls straight through. */
 function lazy(name: CheckName, load: Loader): Checker {
@@ -51,7 +53,10 @@ function lazy(name: CheckName, load: Loader): Checker {
   let loading: Promise<Checker> | undefined;
   const warm = (): Promise<Checker> =>
     (loading ??= load().then(
-      (c) => (loaded = c),
+      (c) => {
+        loadedNames.add(name);
+        return (loaded = c);
+      },
       (err: unknown) => {
         loading = undefined; // a failed import is retried next time, and this check reports it
         throw err;
@@ -65,6 +70,12 @@ function lazy(name: CheckName, load: Loader): Checker {
       (err: unknown) => down(`${name}: check module failed to load: ${err instanceof Error ? err.message : String(err)}`),
     );
   };
+}
+
+/** While the module of check `name` is loading (or not yet asked for): the promise of its load; undefined once loaded. */
+export function checkerLoading(name: CheckName): Promise<unknown> | undefined {
+  getChecker(name);
+  return loadedNames.has(name) ? undefined : warmers.get(name)?.();
 }
 
 /** The checker for an ldirectord checktype or negotiate service; unknown names resolve down, never throw. */

@@ -126,6 +126,8 @@ export async function runDaemonCommand(req: DaemonReq, env: CommandEnv = {}): Pr
       return 1;
     }
     if (now.state === 'running') return 0;
+    // Upstream prints a config's warnings to stderr while starting, never to the log (__config_log).
+    for (const w of initial.warnings) err(`${w}\n`);
     if (foreground) {
       log.log(msg.startingWithPid(process.pid));
       return runFg({ configPath, cfgName, debug: req.debug, supervised: g.supervised, pidFile: undefined, logfile: g.logfile, initial, lockDir: dir });

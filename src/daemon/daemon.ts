@@ -120,7 +120,9 @@ export class Daemon {
       for (const e of loaded.errors) opts.logger.log(e);
       throw new LdirdError('CONFIG_INVALID', loaded.errors.join('\n'));
     }
-    for (const w of loaded.warnings) opts.logger.log(w);
+    // Start-up warnings go to stderr, not the log, as upstream's (__config_log while "starting"): the
+    // CLI that parsed `initial` printed them already. Warnings of a reload are logged (below).
+    if (opts.initial === undefined) for (const w of loaded.warnings) opts.logger.log(w);
     const config = loaded.holder.config;
     // Health asks the reconciler for a pass and the reconciler asks health: health is built first, its
     // `changed` runs only after a check completes, when `reconciler` is set.

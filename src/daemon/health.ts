@@ -2,7 +2,7 @@
 // soft-failure log lines and the monitorfile= hook. The daemon only hears "something changed" and
 // asks lookup() by the shared identity (src/model/keys.ts); no payload is renamed on the way.
 import type { Clock } from '../clock.js';
-import { getChecker, preloadCheckers } from '../checks/index.js';
+import { checkerLoading, getChecker, preloadCheckers } from '../checks/index.js';
 import type { CheckName, Checker } from '../checks/index.js';
 import { HealthScheduler, jobKind } from '../health/index.js';
 import type { CheckEvent, HealthTransition, ReverseLookup } from '../health/index.js';
@@ -34,6 +34,7 @@ export function schedulerHealthFactory(o: SchedulerHealthOptions): HealthFactory
       clock: o.clock,
       hostname: o.hostname,
       checkers: o.checkers ?? getChecker,
+      ...(o.checkers ? {} : { ready: checkerLoading }),
       ...(o.reverseLookup ? { reverseLookup: o.reverseLookup } : {}),
       onTransition: (t) => {
         o.observe?.onTransition(t);

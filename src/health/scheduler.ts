@@ -89,6 +89,13 @@ export interface HealthSchedulerOptions {
   readonly staggerMs?: number;
   /** Extra time past a check's own budget before the scheduler aborts it (default 1000 ms). */
   readonly graceMs?: number;
+  /**
+   * A promise while the code of check `name` is still loading (undefined once loaded): a run waits for
+   * it holding its slot, and its budget starts only then. Loading a module is not the check's time (as
+   * upstream's alarm starts after its `require`): on a starved CPU (a loaded host, an emulated guest)
+   * cold imports took longer than checktimeout and failed healthy reals at start.
+   */
+  readonly ready?: (name: CheckName) => Promise<unknown> | undefined;
   /** This director's host name for CheckSpec (default $HOSTNAME, else os.hostname()). */
   readonly hostname?: string;
   /** Reverse lookup for maintenancedir names (default: system getnameinfo, bounded). */
@@ -152,7 +159,8 @@ interface JobState {
 interface Running {
   readonly name: CheckName;
   readonly abort: AbortController;
-  readonly budgetMs: number;
+  /** Set when the check starts (after its code has loaded). */
+  budgetMs: number;
   settled: boolean;
 }
 
@@ -389,13 +397,26 @@ export class HealthScheduler {
   private launch(s: JobState): void {
     s.queued = false;
     this.inFlight++;
+    const name = nextCheckName(s.job, s.numConnects);
+    const run: Running = { name, abort: new AbortController(), budgetMs: 0, settled: false };
+    s.running = run;
+    const ready = this.opts.ready?.(name);
+    if (ready === undefined) return this.start(s, run);
+    // Waiting for the check's code holds the slot; a cancel meanwhile settles the run (finish), so go() is a no-op.
+    const go = (): void => {
+      if (!run.settled) this.start(s, run);
+    };
+    ready.then(go, go);
+  }
+
+  /** Starts the check of `run` in the slot launch() took: its budget and hard bound begin now. */
+  private start(s: JobState, run: Running): void {
     const clock = this.opts.clock;
     s.lastStart = clock.now();
     const job = s.job;
-    const name = nextCheckName(job, s.numConnects);
+    const name = run.name;
     const budgetMs = checkBudgetMs(name, job.spec) + (this.opts.graceMs ?? 1000);
-    const run: Running = { name, abort: new AbortController(), budgetMs, settled: false };
-    s.running = run;
+    run.budgetMs = budgetMs;
     this.heap.push({ at: s.lastStart + budgetMs, item: { s, run } });
     this.arm();
     const deps = this.deps ?? { checkers: this.opts.checkers, maintenanceDir: this.maintenanceDir, reverseLookup: this.reverseLookup };

@@ -68,7 +68,7 @@ beforeAll(() => {
 }, 180_000);
 
 afterAll(() => {
-  for (const n of ['ldirectord', 'ldirectord.cf', 'relative.cf', 'poll.cf', 'main.cf', 'other.cf']) {
+  for (const n of ['ldirectord', 'ldirectord.cf', 'relative.cf', 'poll.cf', 'main.cf', 'other.cf', 'warn.cf']) {
     try {
       process.kill(pidOf(n), 'SIGKILL');
     } catch {
@@ -97,6 +97,18 @@ describe('ldirectord CLI lifecycle', () => {
     expect(pidOf('ldirectord')).toBe(pid);
     expect(logText()).toMatch(/\|ldirectord\|\d+\] Starting Linux Director v1\.186-ha as daemon\n/);
     expect(logText()).toContain('Invoking ldirectord invoked as: ');
+  });
+
+  it("a config's warnings go to stderr at start, not to the log, as upstream's (parity run of directives.cf)", async () => {
+    const cfg = join(etc, 'warn.cf');
+    const log = join(root, 'warn.log');
+    writeFileSync(cfg, CONFIG().replace(`logfile="${logPath}"`, `logfile="${log}"\ncheckcount=2`));
+    const r = ld([cfg, 'start']);
+    expect(r.code).toBe(0);
+    expect(r.err).toContain("checkcount option is deprecated and slated for removal.  please see 'failurecount'");
+    await until(() => existsSync(log) && readFileSync(log, 'utf8').includes('Added virtual server'), 'the daemon programs its virtual');
+    expect(readFileSync(log, 'utf8')).not.toContain('deprecated');
+    expect(ld([cfg, 'stop']).code).toBe(0);
   });
 
   it('status finds the daemon and exits 0, also when the config is named differently', () => {

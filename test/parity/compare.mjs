@@ -27,6 +27,13 @@ export const DEVIATIONS = [
     what: 'same cause: the first state of a real is logged as its add',
   },
   {
+    id: 'P6',
+    side: 'perl',
+    // A global fallback= on a fwmark virtual: upstream's fallback has no address there (spec §2.4).
+    re: /^system\(\/sbin\/ipvsadm -a -f \d+ .*-r :0 .*\) failed: /,
+    what: 'global fallback on a fwmark virtual: upstream programs "-r :0", which ipvsadm refuses',
+  },
+  {
     id: 'P4',
     side: 'ng',
     // Issue 13 item 14: why a real is taken out is logged (Perl never logs a check's failure reason).
@@ -88,7 +95,10 @@ async function main() {
   const [out, report] = process.argv.slice(2);
   const rows = [];
   let bad = 0;
-  const dirs = readdirSync(out).filter((d) => /^\d+$/.test(d)).sort((a, b) => Number(a) - Number(b));
+  // One directory per config (run.sh names it after the config file), in name order.
+  const dirs = readdirSync(out)
+    .filter((d) => existsSync(join(out, d, 'source')))
+    .sort();
   for (const d of dirs) {
     const dir = join(out, d);
     const source = readFileSync(join(dir, 'source'), 'utf8').trim();

@@ -2,7 +2,8 @@
 //   node test/parity/prepare.mjs CONFIG OUTDIR
 // Writes OUTDIR/ldirectord.cf (a copy: short fixed timings, our log file, no autoreload/mail, see
 // REWRITE below), OUTDIR/servers.json ([{af, addr, port, kind, paths: {path: body}}]) and
-// OUTDIR/plan.json (which reals are down / change in each state). Exits 3 with a reason on stdout
+// OUTDIR/plan.json (which reals are down / change in each state; `passes`: how many full check
+// passes a state needs before it can have settled, the largest failurecount + 1). Exits 3 with a reason on stdout
 // when the config cannot run in the guest (upstream rejects it, host names, no checked real).
 // Real addresses are kept as written: run.sh binds them in the guest's reals namespace only.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -26,7 +27,10 @@ const skip = (why) => {
 const REWRITE = /^\s*(checkinterval|checktimeout|negotiatetimeout|connecttimeout|logfile|autoreload|supervised|fork|emailalert|emailalertfreq|emailalertstatus|emailalertfrom|smtp|callback|maintenancedir|monitorfile)\s*=/;
 const text = readFileSync(file, 'utf8').replace(/\r\n/g, '\n');
 const kept = text.split('\n').filter((l) => !REWRITE.test(l.replace(/#.*$/, '')));
-const header = ['checkinterval=2', 'checktimeout=3', 'negotiatetimeout=3', `logfile="${join(out, 'ldirectord.log')}"`, 'autoreload=no'];
+// checktimeout 5 s: under TCG on a loaded host a Perl HTTP(S) check of a live server has taken over
+// 3 s (LWP/TLS in an emulated CPU), which turned "all up" into timeouts; the cost is paid only by the
+// one black-holed listener per config (see MODES below), once per serial Perl pass.
+const header = ['checkinterval=2', 'checktimeout=5', 'negotiatetimeout=5', `logfile="${join(out, 'ldirectord.log')}"`, 'autoreload=no'];
 const copy = `${header.join('\n')}\n${kept.join('\n')}`;
 writeFileSync(join(out, 'ldirectord.cf'), copy);
 
@@ -37,7 +41,8 @@ if (!parsed.ok) skip(`does not parse here: ${parsed.diagnostics.map((d) => d.mes
 const byKey = new Map(); // "addr|port" → server
 for (const v of parsed.config.virtuals) {
   const udp = v.protocol === 'udp';
-  const kind = v.service === 'http' || v.service === 'http_proxy' ? 'http' : v.service === 'https' ? 'https' : udp ? 'udp' : 'tcp';
+  const kind =
+    v.service === 'http' || v.service === 'http_proxy' ? 'http' : v.service === 'https' ? 'https' : udp ? 'udp' : v.service === 'smtp' || v.service === 'submission' ? 'smtp' : 'tcp';
   for (const r of v.reals) {
     if (!isIP(r.address) || r.address.startsWith('127.') || r.address === '::1') continue;
     const port = v.checkPort ?? (r.port || v.port);
@@ -66,18 +71,22 @@ writeFileSync(join(out, 'servers.json'), JSON.stringify(servers, null, 1));
 
 // States: "down" takes every second listener down, cycling closed port → black hole → wrong
 // content; "change" starts as "down" and, once settled, flips while running: listeners 3, 7, …
-// come back up, 0, 4, … close, 1, 5, … stay down.
+// come back up, 0, 4, … close, 1, 5, … stay down. One black hole per config (listener 3, which
+// comes back in "change"): Perl checks serially, so each black hole costs a full checktimeout per
+// pass, and one is enough to compare a timed-out check; later black-hole slots close instead.
 const MODES = ['closed', 'blackhole', 'wrong'];
 const down = {};
 const change = {};
 servers.forEach((s, i) => {
   const k = `${s.addr}|${s.port}`;
   if (i % 2 === 1) {
-    const m = MODES[((i - 1) / 2) % 3];
-    down[k] = m === 'wrong' && s.kind === 'tcp' ? 'closed' : m;
+    let m = MODES[((i - 1) / 2) % 3];
+    if (m === 'blackhole' && i !== 3) m = 'closed';
+    down[k] = m === 'wrong' && s.kind !== 'http' && s.kind !== 'https' ? 'closed' : m;
   }
   if (i % 4 === 0) change[k] = 'closed';
   else if (i % 4 === 1) change[k] = down[k];
 });
-writeFileSync(join(out, 'plan.json'), JSON.stringify({ up: {}, down, change }, null, 1));
+const passes = 1 + Math.max(1, ...parsed.config.virtuals.map((v) => v.failureCount));
+writeFileSync(join(out, 'plan.json'), JSON.stringify({ up: {}, down, change, passes }, null, 1));
 console.log(`ok: ${parsed.config.virtuals.length} virtuals, ${servers.length} listeners`);

@@ -3,6 +3,7 @@
 // STATE.json maps "addr|port" → closed | blackhole | wrong (absent = up); re-read on SIGHUP, then
 // "ready" is written to stdout. closed = no listener (RST); wrong = HTTP 200 with a body matching no
 // receive string (other kinds: closed); blackhole keeps listening (run.sh drops the packets with tc).
+// Kinds: http, https, smtp (a minimal SMTP dialogue), tcp (greets and closes), none (no listener).
 import { createServer as createHttp } from 'node:http';
 import { createServer as createHttps } from 'node:https';
 import { createServer as createTcp } from 'node:net';
@@ -25,7 +26,26 @@ function handler(s) {
 function make(s) {
   if (s.kind === 'http') return createHttp(handler(s));
   if (s.kind === 'https') return createHttps(tls, handler(s));
-  // Other TCP services: accept, greet like most line protocols, close when the peer does.
+  if (s.kind === 'smtp') {
+    // Enough SMTP for a health check (Net::SMTP's and ours): greeting, 250 to each command, 221 to QUIT.
+    return createTcp((c) => {
+      c.on('error', () => {});
+      c.setEncoding('utf8');
+      let buf = '';
+      c.on('data', (d) => {
+        buf += d;
+        let nl;
+        while ((nl = buf.indexOf('\n')) >= 0) {
+          const line = buf.slice(0, nl).trim();
+          buf = buf.slice(nl + 1);
+          if (/^quit\b/i.test(line)) return void c.end('221 parity bye\r\n');
+          c.write(/^ehlo\b/i.test(line) ? '250-parity\r\n250 HELP\r\n' : '250 parity ok\r\n');
+        }
+      });
+      c.write('220 parity ESMTP ready\r\n');
+    });
+  }
+  // Other TCP services: accept, greet like most line protocols, close at once.
   return createTcp((c) => {
     c.on('error', () => {});
     c.end('220 parity ready\r\n');
@@ -38,7 +58,7 @@ async function apply() {
     if (s.port === 0) continue;
     const k = `${s.addr}|${s.port}`;
     const m = state[k];
-    const want = m === 'closed' || (m === 'wrong' && s.kind === 'tcp') ? false : true;
+    const want = m === 'closed' || (m === 'wrong' && s.kind !== 'http' && s.kind !== 'https') ? false : true;
     const srv = live.get(k);
     if (want && !srv) {
       const n = make(s);

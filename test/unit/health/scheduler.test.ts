@@ -132,6 +132,38 @@ describe('HealthScheduler', () => {
     await s.stop();
   });
 
+  test('loading a check module is not check time: the budget starts when the code is ready (parity under TCG)', async () => {
+    let loaded = false;
+    let done: () => void = () => undefined;
+    const loading = new Promise<void>((r) => (done = r));
+    const h = harness({ graceMs: 1000, ready: () => (loaded ? undefined : loading) });
+    const s = h.start(await configOf(TWO_REALS));
+    await tick(h.clock, 8_000, 100); // longer than negotiatetimeout 4 s + grace: a cold import on a starved CPU
+    expect(h.fake.calls).toEqual([]);
+    expect(h.transitions).toEqual([]);
+    expect(s.running).toBe(2); // the slots are held while waiting
+    loaded = true;
+    done();
+    await flush();
+    expect(h.fake.calls.map((c) => c.at)).toEqual([8_000, 8_000]);
+    expect(h.transitions.map((t) => t.state)).toEqual(['up', 'up']);
+    await tick(h.clock, 10_000, 500);
+    expect(h.fake.callsFor('10.0.0.2').map((c) => c.at)).toEqual([8_000, 18_000]);
+    await s.stop();
+    expect(s.running).toBe(0);
+  });
+
+  test('stop() while a check waits for its code releases the slot and runs nothing', async () => {
+    const h = harness({ ready: () => new Promise<void>(() => undefined) });
+    const s = h.start(await configOf(TWO_REALS));
+    await tick(h.clock, 1_000, 100);
+    expect(s.running).toBe(2);
+    await s.stop();
+    expect(s.running).toBe(0);
+    await tick(h.clock, 20_000, 1_000);
+    expect(h.fake.calls).toEqual([]);
+  });
+
   test('a hung check is aborted at its budget plus grace and the real goes down, while others stay on schedule', async () => {
     const h = harness({ graceMs: 1000 });
     h.fake.behaviour.set('10.0.0.3', 'hang');

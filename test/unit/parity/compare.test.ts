@@ -33,4 +33,11 @@ describe('parity compare', () => {
     const odd = judge({ table: TABLE, log: perl }, { table: TABLE, log: `${ng}\n${log(2, ['Purged real server (start): 10.15.16.9:80 (10.15.16.113:80)'])}` });
     expect(odd.verdict).toBe('DIFFERENT');
   });
+
+  it("upstream's failed '-r :0' fallback on a fwmark virtual is deviation P6, only on Perl's side", () => {
+    const line = 'system(/sbin/ipvsadm -a -f 42 -x 0 -y 0 -r :0   -w 1) failed: ';
+    expect(judge({ table: TABLE, log: log(1, [line]) }, { table: TABLE, log: '' })).toEqual({ verdict: 'deviation', ids: ['P6'], details: [] });
+    expect(judge({ table: TABLE, log: '' }, { table: TABLE, log: log(2, [line]) }).verdict).toBe('DIFFERENT');
+    expect(judge({ table: TABLE, log: log(1, [line.replace('-r :0', '-r 10.0.0.1:80')]) }, { table: TABLE, log: '' }).verdict).toBe('DIFFERENT');
+  });
 });

@@ -178,6 +178,11 @@ describe('fallback=', () => {
     expect(c.virtuals.map((v) => v.effectiveFallback?.port)).toEqual([80, 443]);
   });
 
+  it('a global fallback on a fwmark virtual is the tcp entry with its port (upstream: "-r :0", parity P6)', async () => {
+    const c = await ok('fallback=127.0.0.1:80 gate\nvirtual=42\n\treal=10.0.0.2:80 gate\n');
+    expect(c.virtuals[0]?.effectiveFallback).toMatchObject({ address: '127.0.0.1', port: 80, forward: 'gate' });
+  });
+
   it('a global fallback6 applies to virtual6 services only', async () => {
     const c = await ok('fallback6=[::1]:8080\nvirtual=10.0.0.1:80\nvirtual6=[::2]:80\n');
     expect(c.virtuals.map((v) => v.effectiveFallback?.address)).toEqual([undefined, '::1']);
