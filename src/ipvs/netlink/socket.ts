@@ -4,7 +4,7 @@ import type * as NetlinkModule from 'netlink';
 import { IpvsError } from '../types.js';
 import { MessageSplitter, decodeError, errnoName } from './decode.js';
 import type { NlMessage } from './decode.js';
-import { NETLINK_GENERIC, NLMSG_DONE, NLMSG_ERROR, NLMSG_NOOP, NLMSG_OVERRUN, NLM_F_ACK, NLM_F_DUMP_INTR } from './constants.js';
+import { NETLINK_GENERIC, NLMSG_DONE, NLMSG_ERROR, NLMSG_NOOP, NLMSG_OVERRUN, NLM_F_ACK, NLM_F_DUMP, NLM_F_DUMP_INTR } from './constants.js';
 
 /** The bytes-in, bytes-out boundary: the real socket, or a fake kernel in tests. */
 export interface NetlinkTransport {
@@ -73,6 +73,11 @@ export class GenlConnection {
   private readonly splitter = new MessageSplitter();
   private readonly timeoutMs: number;
   private closed = false;
+  /**
+   * The end of the last dump sent: the kernel runs one dump per socket and answers a second with EBUSY
+   * (__netlink_dump_start), so a status read during a reconcile pass's table read must wait its turn.
+   */
+  private dumpTail: Promise<unknown> | undefined;
 
   constructor(
     private readonly transport: NetlinkTransport,
@@ -90,8 +95,20 @@ export class GenlConnection {
     return this.seq;
   }
 
-  /** Sends one encoded request (its seq must come from nextSeq()) and waits for its replies. */
+  /** Sends one encoded request (its seq must come from nextSeq()) and waits for its replies; dumps one at a time. */
   request(buf: Buffer, what: string): Promise<NlMessage[]> {
+    if ((buf.readUInt16LE(6) & NLM_F_DUMP) !== NLM_F_DUMP) return this.send1(buf, what);
+    // Sent at once when no dump is running (callers and tests see the datagram go out synchronously).
+    const p = this.dumpTail ? this.dumpTail.then(() => this.send1(buf, what)) : this.send1(buf, what);
+    const tail = p.catch(() => undefined);
+    this.dumpTail = tail;
+    void tail.then(() => {
+      if (this.dumpTail === tail) this.dumpTail = undefined;
+    });
+    return p;
+  }
+
+  private send1(buf: Buffer, what: string): Promise<NlMessage[]> {
     if (this.closed) return Promise.reject(new IpvsError('EBADF', `${what}: connection closed`));
     const seq = buf.readUInt32LE(8);
     return new Promise<NlMessage[]>((resolve, reject) => {

@@ -155,6 +155,8 @@ export class FakeKernelTransport implements NetlinkTransport {
   requests = 0;
   private data: ((b: Buffer) => void) | undefined;
   private held: Buffer | undefined;
+  /** A dump of this socket is running until its replies are delivered (netlink_dump_start: one per socket). */
+  private dumping = false;
 
   constructor(
     readonly fake: FakeIpvs = new FakeIpvs(),
@@ -176,6 +178,13 @@ export class FakeKernelTransport implements NetlinkTransport {
     // Like netlink_rcv_skb: every message of the datagram, in order; ACKs only when asked for.
     const replies: Buffer[] = [];
     for (const req of dec.decodeMessages(buf)) {
+      const isDump = req.type !== C.GENL_ID_CTRL && (req.flags & C.NLM_F_DUMP) === C.NLM_F_DUMP;
+      // __netlink_dump_start: a second dump on a socket whose dump has not finished is refused with EBUSY.
+      if (isDump && this.dumping) {
+        replies.push(errorMsg(16, req));
+        continue;
+      }
+      if (isDump) this.dumping = true;
       for (const r of await this.handle(req)) {
         const isAck = r.readUInt16LE(4) === C.NLMSG_ERROR && r.readInt32LE(16) === 0;
         if (!isAck || req.flags & C.NLM_F_ACK) replies.push(r);
@@ -189,6 +198,7 @@ export class FakeKernelTransport implements NetlinkTransport {
   }
 
   private deliver(datagram: Buffer): void {
+    this.dumping = false;
     let out = datagram;
     if (this.faults.garble) {
       out = this.faults.garble;

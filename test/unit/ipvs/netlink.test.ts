@@ -57,6 +57,15 @@ describe('NetlinkIpvs turns kernel and socket faults into typed errors', () => {
     expect(kernel.faults.dumpIntr).toBe(0);
   });
 
+  it('two table reads at once on one socket both succeed (the kernel refuses a second running dump with EBUSY)', async () => {
+    const fake = new FakeIpvs();
+    await fake.addService({ key: { kind: 'addr', af: 'inet', protocol: 'tcp', addr: '10.0.0.1', port: 80 }, scheduler: 'rr', flags: 0, timeout: 0, netmask: 32 });
+    const { ipvs } = nl({}, fake);
+    await ipvs.snapshot(); // the socket and the family id are ready: both reads below go out in the same turn
+    const [a, b] = await Promise.all([ipvs.snapshot(), ipvs.snapshot()]);
+    expect([a.services.length, b.services.length]).toEqual([1, 1]);
+  });
+
   it('answers two requests whose replies arrive merged in one read', async () => {
     let deliver: (b: Buffer) => void = () => undefined;
     const sent: Buffer[] = [];
