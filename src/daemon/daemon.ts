@@ -82,6 +82,8 @@ export interface DaemonOptions {
   readonly statPollMs?: number;
   /** Periodic kernel resync (default: checkinterval seconds). */
   readonly resyncMs?: number;
+  /** Longest time passes plan without reading the kernel (default: the resync period; 0 = every pass reads). */
+  readonly readMs?: number;
   /** Called after a successful reload (logfile= may have changed). */
   readonly onConfig?: (config: Config) => void;
   /** How to run another ldirectord instance for execute= (default: this script). */
@@ -139,6 +141,10 @@ export class Daemon {
       // the runner stretches the gap to twice a slow pass's duration, so bursts still coalesce at a bounded cost.
       minIntervalMs: 25,
       resyncMs: opts.resyncMs ?? config.global.checkInterval * 1000,
+      // Health and reload passes plan against the last read plus our own writes; a pass one resync period
+      // after the last read (the resync timer's) reads the kernel again, as does one after any failed write,
+      // so drift behind our back is still repaired by the next resync.
+      readMs: opts.readMs ?? opts.resyncMs ?? config.global.checkInterval * 1000,
       onEvents: (events) => {
         if (ref.d) opts.onEvents?.(events, ref.d.phase, ref.d.holder.config);
       },

@@ -14,6 +14,7 @@ import type { LatencySummary } from './latency.js';
 import { plan } from './plan.js';
 import type { RetiredService } from './plan.js';
 import { Runner } from './runner.js';
+import { TableModel } from './table-model.js';
 import { SyncDaemons } from './sync.js';
 import type { SyncTarget } from './sync-plan.js';
 
@@ -30,6 +31,11 @@ export interface ReconcilerDeps {
   readonly minIntervalMs?: number;
   /** Periodic resync (default 10 s). */
   readonly resyncMs?: number;
+  /**
+   * How long a pass may plan against the last read carried forward by our own writes instead of reading
+   * the kernel (default 0: every pass reads). Drift behind our back is repaired within this time.
+   */
+  readonly readMs?: number;
   /** Called with the events of every applied batch (e-mail alerts). */
   readonly onEvents?: (events: readonly ReconcileEvent[]) => void;
 }
@@ -51,6 +57,7 @@ export class Reconciler {
   /** The configured reals this daemon programmed or found in its services (see desiredState). */
   private readonly programmed = new Set<string>();
   private observed: IpvsState | undefined;
+  private model: TableModel | undefined;
   /** The first pass that sees the current targets (whenApplied waits for its end). */
   private targetsPass = 1;
   /** Health verdicts not yet seen by a pass: "svcKey realKey" → clock time of the verdict. */
@@ -169,7 +176,7 @@ export class Reconciler {
     // Verdicts arriving during this pass are the next pass's: this one may have read health before them.
     const verdicts = this.verdicts;
     this.verdicts = new Map();
-    const observed = await this.deps.ipvs.snapshot();
+    const observed = await this.read();
     this.observed = observed;
     const index = indexObserved(observed);
     const desired = desiredState(this.targets, this.deps.health, observed, this.programmed, index);
@@ -180,6 +187,7 @@ export class Reconciler {
     // Retired services already gone need no more attention.
     for (const k of [...this.retired.keys()]) if (!index.has(k)) this.retired.delete(k);
     this.lastReport = await apply(this.deps.ipvs, ops, this.deps.logger);
+    if (this.model && (this.lastReport.failed > 0 || !(await this.model.apply(this.lastReport.done.map((p) => p.op))))) this.model = undefined;
     if (verdicts.size) this.countVerdicts(verdicts, desired.services, this.lastReport);
     if (this.lastReport.events.length) this.deps.onEvents?.(this.lastReport.events);
     for (const p of this.lastReport.done) if (p.op.op === 'addDest' && p.event.kind !== 'addFallback') this.programmed.add(programmedKey(serviceKey(p.op.svc), destKey(p.op.dest)));
@@ -188,6 +196,16 @@ export class Reconciler {
     // After the table, so a refusal is explained by the table the kernel has; it never fails the pass.
     await this.sync.pass();
     return this.lastReport;
+  }
+
+  /** The table for this pass: the carried-forward model while it is younger than readMs, else a kernel read. */
+  private async read(): Promise<IpvsState> {
+    const readMs = this.deps.readMs ?? 0;
+    const now = this.deps.clock.now();
+    if (this.model && now - this.model.readAt < readMs) return this.model.snapshot();
+    const observed = await this.deps.ipvs.snapshot();
+    this.model = readMs > 0 ? await TableModel.of(observed, now) : undefined;
+    return observed;
   }
 
   /** Records verdict → write for each verdict a done dest op carries; verdicts whose op failed wait for the retry. */

@@ -264,3 +264,59 @@ describe('Reconciler', () => {
     ]);
   });
 });
+
+describe('Reconciler with readMs (passes plan against the last read plus its own writes, issue 16)', () => {
+  function withModel() {
+    const ipvs = new FakeIpvs();
+    const clock = new ManualClock();
+    const health = new Map<string, Health>([['10.0.0.2:80', 'up'], ['10.0.0.3:80', 'up']]);
+    const rec = new Reconciler({ ipvs, logger: new MemoryLogger(), clock, health: (_sk, id) => health.get(id), resyncMs: 1000, readMs: 5000 });
+    rec.setTargets([target()]);
+    const reads = () => ipvs.calls.filter((c) => c.op.op === 'snapshot').length;
+    return { ipvs, clock, health, rec, reads };
+  }
+
+  it('health passes inside readMs write only the change and do not read the kernel', async () => {
+    const { ipvs, clock, health, rec, reads } = withModel();
+    await rec.pass();
+    expect(reads()).toBe(1);
+    for (const [addr, h] of [['10.0.0.2', 'down'], ['10.0.0.2', 'up'], ['10.0.0.3', 'down']] as const) {
+      clock.advance(500);
+      health.set(`${addr}:80`, h);
+      ipvs.clearCalls();
+      await rec.pass();
+      expect([reads(), ipvs.ops.length]).toEqual([0, 1]);
+    }
+    expect(lines(ipvs.dump())).toEqual(['-A -t 10.0.0.1:80 -s rr', '-a -t 10.0.0.1:80 -r 10.0.0.2:80 -g -w 1', '-a -t 10.0.0.1:80 -r 10.0.0.3:80 -g -w 0']);
+  });
+
+  it('reads the kernel again after readMs, and repairs what changed behind its back', async () => {
+    const { ipvs, clock, rec, reads } = withModel();
+    await rec.pass();
+    await ipvs.deleteDest(KEY, { af: 'inet', addr: '10.0.0.3', port: 80 });
+    clock.advance(1000);
+    ipvs.clearCalls();
+    await rec.pass();
+    expect([reads(), ipvs.ops.length]).toEqual([0, 0]); // the model does not know yet
+    clock.advance(4000);
+    await rec.pass();
+    expect(reads()).toBe(1);
+    expect(lines(ipvs.dump())).toContain('-a -t 10.0.0.1:80 -r 10.0.0.3:80 -g -w 1');
+  });
+
+  it('a failed write makes the next pass read the kernel', async () => {
+    const { ipvs, clock, health, rec, reads } = withModel();
+    await rec.pass();
+    ipvs.injectFault({ errno: 'ENOMEM', op: 'editDest' });
+    health.set('10.0.0.2:80', 'down');
+    clock.advance(100);
+    ipvs.clearCalls();
+    await rec.pass();
+    expect(reads()).toBe(0);
+    clock.advance(100);
+    ipvs.clearCalls();
+    await rec.pass();
+    expect(reads()).toBe(1);
+    expect(lines(ipvs.dump())).toContain('-a -t 10.0.0.1:80 -r 10.0.0.2:80 -g -w 0');
+  });
+});
