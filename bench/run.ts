@@ -1,13 +1,13 @@
 // Runs every (peer, N) measurement in one place (host or QEMU guest) and writes the raw results as JSON.
 //
 // Usage: node dist/bench/run.js --where host|guest --sizes 10,100 --peers ldirectord,ldirectord-ng --out FILE
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import type { PerfSample } from './lib/perf.js';
 import { cpuOfTree, peakRssMiB } from './lib/procstat.js';
+import { FarmProcess } from './lib/farm-process.js';
 import { PEERS, ROOT, timingFor, type Peer, type PeerRun, type Where } from './lib/peers.js';
 import { destId, detectionLatencies, opsBetween, percentile, programmedAt } from './lib/record.js';
 import { makeScenario, reloadTarget, type Scenario } from './lib/scenario.js';
@@ -39,26 +39,6 @@ export interface RunResult {
 const epochMs = (): number => performance.timeOrigin + performance.now();
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** One farm child and its JSON-lines replies. */
-class FarmProcess {
-  private readonly child: ChildProcess;
-  private readonly waiting: ((o: Record<string, unknown>) => void)[] = [];
-  constructor(spec: string) {
-    this.child = spawn(process.execPath, [path.join(ROOT, 'dist', 'bench', 'farm.js'), spec], { stdio: ['pipe', 'pipe', 'inherit'] });
-    createInterface({ input: this.child.stdout! }).on('line', (l) => this.waiting.shift()?.(JSON.parse(l) as Record<string, unknown>));
-  }
-  next(): Promise<Record<string, unknown>> {
-    return new Promise((r) => this.waiting.push(r));
-  }
-  async send(o: object): Promise<Record<string, unknown>> {
-    const p = this.next();
-    this.child.stdin!.write(`${JSON.stringify(o)}\n`);
-    return p;
-  }
-  stop(): void {
-    this.child.stdin!.end();
-  }
-}
 
 /**
  * Most healthy reals one farm process serves: each needs a listener and, while checked, a connection,

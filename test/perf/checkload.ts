@@ -11,13 +11,13 @@
 // `--node-flag` passes flags to the daemon's node (e.g. --cpu-prof --cpu-prof-dir=DIR, --heap-prof,
 // --max-semi-space-size=1); the daemon stops with SIGTERM, so V8 writes its profiles on the way out.
 // Built and run by `make perf-checks` (PERF_ARGS=...); not part of any gate.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { ldirectordCf, makeScenario, type Scenario } from '../../bench/lib/scenario.js';
+import { FarmProcess } from '../../bench/lib/farm-process.js';
 import { cpuOfTree, peakRssMiB } from '../../bench/lib/procstat.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -51,29 +51,6 @@ function parseArgs(argv: readonly string[]): Args {
   return a;
 }
 
-/** The farm child (bench/farm.ts, built into dist/bench) and its JSON-lines replies. */
-class Farm {
-  private readonly child: ChildProcess;
-  private readonly waiting: ((o: Record<string, unknown>) => void)[] = [];
-  constructor(spec: string) {
-    this.child = spawn(process.execPath, [path.join(ROOT, 'dist', 'bench', 'farm.js'), spec], { stdio: ['pipe', 'pipe', 'inherit'] });
-    createInterface({ input: this.child.stdout! }).on('line', (l) => this.waiting.shift()?.(JSON.parse(l) as Record<string, unknown>));
-  }
-  next(): Promise<Record<string, unknown>> {
-    return new Promise((r) => this.waiting.push(r));
-  }
-  send(o: object): Promise<Record<string, unknown>> {
-    const p = this.next();
-    this.child.stdin!.write(`${JSON.stringify(o)}\n`);
-    return p;
-  }
-  async requests(): Promise<number> {
-    return Number((await this.send({ cmd: 'stats' })).requests);
-  }
-  stop(): void {
-    this.child.stdin!.end();
-  }
-}
 
 /** The V8 flags the script's `#!/usr/bin/env -S node …` line gives (this runs it with this node instead). */
 function shebangFlags(bin: string): string[] {
@@ -91,7 +68,7 @@ async function main(): Promise<void> {
   const served = s.reals.filter((r) => r.role !== 'closed');
   const spec = path.join(dir, 'farm.json');
   writeFileSync(spec, JSON.stringify({ addrs: served.map((r) => r.addr), port: s.reals[0]!.port }));
-  const farm = new Farm(spec);
+  const farm = new FarmProcess(spec);
   const ready = await farm.next();
   if (ready.ready !== true) throw new Error(`farm failed: ${JSON.stringify(ready)}`);
   const cfg = path.join(dir, 'ldirectord.cf');
