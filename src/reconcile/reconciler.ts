@@ -62,6 +62,8 @@ export class Reconciler {
   private targetsPass = 1;
   /** Health verdicts not yet seen by a pass: "svcKey realKey" → clock time of the verdict. */
   private verdicts = new Map<string, number>();
+  /** Milliseconds the running pass has spent awaiting the kernel (reads, writes, sync daemons, fallback commands). */
+  private kernelWaitMs = 0;
   private readonly verdictLatency = new LatencyHistogram();
 
   constructor(private readonly deps: ReconcilerDeps) {
@@ -70,7 +72,7 @@ export class Reconciler {
       clock: deps.clock,
       minIntervalMs: deps.minIntervalMs ?? 100,
       resyncMs: deps.resyncMs ?? 10_000,
-      pass: () => this.pass().then(() => undefined),
+      pass: () => this.pass().then(() => this.kernelWaitMs),
       onError: (err) => deps.logger.log(`Reconcile pass failed: ${err instanceof Error ? err.message : String(err)}`),
     });
   }
@@ -176,7 +178,8 @@ export class Reconciler {
     // Verdicts arriving during this pass are the next pass's: this one may have read health before them.
     const verdicts = this.verdicts;
     this.verdicts = new Map();
-    const observed = await this.read();
+    this.kernelWaitMs = 0;
+    const observed = await this.kernel(this.read());
     this.observed = observed;
     const index = indexObserved(observed);
     const desired = desiredState(this.targets, this.deps.health, observed, this.programmed, index);
@@ -186,16 +189,26 @@ export class Reconciler {
     const ops = plan(desired, observed, { retired: [...this.retired.values()], index });
     // Retired services already gone need no more attention.
     for (const k of [...this.retired.keys()]) if (!index.has(k)) this.retired.delete(k);
-    this.lastReport = await apply(this.deps.ipvs, ops, this.deps.logger);
+    this.lastReport = await this.kernel(apply(this.deps.ipvs, ops, this.deps.logger));
     if (this.model && (this.lastReport.failed > 0 || !(await this.model.apply(this.lastReport.done.map((p) => p.op))))) this.model = undefined;
     if (verdicts.size) this.countVerdicts(verdicts, desired.services, this.lastReport);
     if (this.lastReport.events.length) this.deps.onEvents?.(this.lastReport.events);
     for (const p of this.lastReport.done) if (p.op.op === 'addDest' && p.event.kind !== 'addFallback') this.programmed.add(programmedKey(serviceKey(p.op.svc), destKey(p.op.dest)));
     if (this.lastReport.failed === 0) for (const op of ops) if (op.op.op === 'deleteService') this.retired.delete(serviceKey(op.op.key));
-    await this.runFallbackCommands(desired.services.map((s, i) => ({ t: this.targets[i], active: s.fallbackActive })));
+    await this.kernel(this.runFallbackCommands(desired.services.map((s, i) => ({ t: this.targets[i], active: s.fallbackActive }))));
     // After the table, so a refusal is explained by the table the kernel has; it never fails the pass.
-    await this.sync.pass();
+    await this.kernel(this.sync.pass());
     return this.lastReport;
+  }
+
+  /** Awaits `p`, adding the wait to this pass's kernelWaitMs (time the event loop had for the checks). */
+  private async kernel<T>(p: Promise<T>): Promise<T> {
+    const t = this.deps.clock.now();
+    try {
+      return await p;
+    } finally {
+      this.kernelWaitMs += this.deps.clock.now() - t;
+    }
   }
 
   /** The table for this pass: the carried-forward model while it is younger than readMs, else a kernel read. */

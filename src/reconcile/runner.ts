@@ -4,11 +4,16 @@ import type { Clock, TimerHandle } from '../clock.js';
 /** Options of the runner. */
 export interface RunnerOptions {
   readonly clock: Clock;
-  /** One reconcile pass; a rejection is reported to onError and retried by the next pass. */
-  readonly pass: () => Promise<void>;
+  /**
+   * One reconcile pass; a rejection is reported to onError and retried by the next pass. It may resolve
+   * to the milliseconds it spent waiting for the kernel: that time left the event loop to the checks, so
+   * the stretch below does not count it (a kernel read under an emulated CPU took seconds, and counting
+   * it held every verdict of the next 2× that long).
+   */
+  readonly pass: () => Promise<number | void>;
   /**
    * Minimum time between the starts of two passes (coalesces bursts of requests); stretched to twice the
-   * last pass's duration, so passes over a huge table take at most half the event loop from the checks.
+   * last pass's busy time, so passes over a huge table take at most half the event loop from the checks.
    */
   readonly minIntervalMs: number;
   /** A pass runs at least this often even without requests (repairs drift behind our back). */
@@ -118,13 +123,14 @@ export class Runner {
     this.lastStart = this.opts.clock.now();
     this.passes++;
     this.resyncTimer?.cancel();
+    let waited = 0;
     try {
-      await this.opts.pass();
+      waited = (await this.opts.pass()) ?? 0;
     } catch (err) {
       this.opts.onError?.(err);
     } finally {
       this.running = false;
-      this.lastDuration = this.opts.clock.now() - this.lastStart;
+      this.lastDuration = Math.max(0, this.opts.clock.now() - this.lastStart - waited);
     }
     this.finished = this.passes;
     this.flushPassed(this.finished);

@@ -140,6 +140,33 @@ describe('Runner', () => {
     await runner.stop();
   });
 
+  it('does not count the time a pass waited for the kernel in the stretch (a slow read leaves the loop to the checks)', async () => {
+    let release: (waited: number) => void = () => undefined;
+    const clock = new ManualClock();
+    const starts: number[] = [];
+    const runner = new Runner({
+      clock,
+      minIntervalMs: 100,
+      resyncMs: 5000,
+      pass: () => {
+        starts.push(clock.now());
+        return new Promise<number>((r) => (release = r));
+      },
+    });
+    runner.start();
+    clock.advance(0);
+    await tick();
+    clock.advance(3000); // a 3 s pass, of which 2.95 s awaited the kernel: 50 ms busy
+    release(2950);
+    await tick();
+    runner.request();
+    clock.advance(0); // the 100 ms minimum since the last start is long past; 2 × 3 s would wait until 6000
+    await tick();
+    expect(starts).toEqual([0, 3000]);
+    release(0);
+    await runner.stop();
+  });
+
   it('runs an urgent request (a config change) at once, not after the stretched gap, and right after a running pass', async () => {
     let release: () => void = () => undefined;
     const { clock, runner, starts } = setup(() => new Promise<void>((r) => (release = r)));
