@@ -9,7 +9,7 @@ import type { PerfSample } from './lib/perf.js';
 import { cpuOfTree, peakRssMiB } from './lib/procstat.js';
 import { FarmProcess } from './lib/farm-process.js';
 import { PEERS, ROOT, timingFor, type Peer, type PeerRun, type Where } from './lib/peers.js';
-import { destId, detectionLatencies, opsBetween, percentile, programmedAt } from './lib/record.js';
+import { destId, detectionLatencies, opsBetween, percentile, programmedAt, staggered } from './lib/record.js';
 import { makeScenario, reloadTarget, type Scenario } from './lib/scenario.js';
 
 /** One (peer, N, where) measurement; null figures were not reached (see notes). */
@@ -75,6 +75,9 @@ class Farm {
     for (const f of this.shards) f.stop();
   }
 }
+
+/** Black holes are made in this many groups, evenly spaced over one check interval. */
+const HOLE_GROUPS = 6;
 
 /** Caps (seconds) that keep `make bench` bounded; a capped figure is reported as a lower bound. */
 function caps(n: number, where: Where): { start: number; detect: number; reload: number; cpuMax: number } {
@@ -206,14 +209,24 @@ async function measure(peer: Peer, s: Scenario, where: Where, withReload: boolea
       };
       if (applied === undefined) res.notes.push(`reload not applied within ${cap.reload} s`);
     }
-    // 4. 5 % black holes at a recorded instant; latency until each is removed.
+    // 4. 5 % black holes, in groups spread evenly over one check interval, each at its recorded
+    // instant; latency until each is removed. One instant for all would sample a single phase of the
+    // check cycle: a daemon that checks every real in lockstep (keepalived) would then score between
+    // checktimeout and checkinterval + checktimeout by the luck of that phase, not by its design.
     if (goOn) {
-      const at = await farm.blackhole(holeIdx.map((i) => s.reals[i]!.addr));
+      const groups = staggered(holeIdx, HOLE_GROUPS);
+      const starts: { at: number; ids: Set<string> }[] = [];
+      const spacing = (timingFor(where).checkInterval * 1000) / groups.length;
+      for (const [g, idx] of groups.entries()) {
+        if (g > 0) await sleep(spacing);
+        starts.push({ at: await farm.blackhole(idx.map((i) => s.reals[i]!.addr)), ids: new Set(idx.map(id)) });
+      }
+      const first = starts[0]?.at ?? epochMs();
       let lat = new Map<string, number>();
       for (;;) {
         await sleep(250);
-        lat = detectionLatencies(run.events(), at, holes);
-        if (lat.size === holes.size || epochMs() - at > cap.detect * 1000 || !run.alive()) break;
+        lat = new Map(starts.flatMap((g) => [...detectionLatencies(run.events(), g.at, g.ids)]));
+        if (lat.size === holes.size || epochMs() - first > cap.detect * 1000 || !run.alive()) break;
       }
       const xs = [...lat.values()];
       const complete = lat.size === holes.size;

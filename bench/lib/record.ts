@@ -128,3 +128,14 @@ export function diffSnapshots(prev: ReadonlyMap<string, number>, next: ReadonlyM
   }
   return out;
 }
+
+/**
+ * Splits `xs` into at most `k` non-empty groups, round-robin (every group gets a share of every
+ * virtual service): the black holes made one group at a time across a check interval.
+ */
+export function staggered<T>(xs: readonly T[], k: number): T[][] {
+  const n = Math.max(1, Math.min(k, xs.length));
+  const out: T[][] = Array.from({ length: n }, () => []);
+  xs.forEach((x, i) => out[i % n]!.push(x));
+  return xs.length === 0 ? [] : out;
+}

@@ -1,6 +1,6 @@
 // The benchmark's pure parts: scenario generation, replay of recorded IPVS writes, table and chart rendering.
 import { describe, expect, it } from '@jest/globals';
-import { detectionLatencies, opsBetween, parseIpvsadmLog, percentile, programmedAt, diffSnapshots } from '../../bench/lib/record.js';
+import { detectionLatencies, opsBetween, parseIpvsadmLog, percentile, programmedAt, diffSnapshots, staggered } from '../../bench/lib/record.js';
 import { keepalivedConf, ldirectordCf, makeScenario, realAddr, reloadTarget } from '../../bench/lib/scenario.js';
 import { parseProcIpvs } from '../../bench/lib/peers.js';
 import { parsePerf } from '../../bench/lib/perf.js';
@@ -96,6 +96,12 @@ describe('replay of recorded ipvsadm calls', () => {
     const lat = detectionLatencies(events, 102_000, new Set([a, b]));
     expect(lat.get(b)).toBe(1000);
     expect(lat.get(a)).toBe(2000);
+  });
+
+  it('spreads the black holes over groups round-robin, never an empty group', () => {
+    expect(staggered([1, 2, 3, 4, 5, 6, 7], 3)).toEqual([[1, 4, 7], [2, 5], [3, 6]]);
+    expect(staggered([1, 2], 6)).toEqual([[1], [2]]);
+    expect(staggered([], 6)).toEqual([]);
   });
 
   it('splits writes after a reload into the touched real, untouched reals and services', () => {
