@@ -32,11 +32,13 @@ check-fast: lint typecheck test-unit
 
 # The whole gate: everything CI runs (unit + real peers, then the real kernel in the QEMU guest:
 # the rig's self-test, the IPVS contract suite, the seed scenario end to end, the .deb upgrade,
-# the systemd unit under a real systemd). `make check-slow` adds the stock Debian 12/13 test.
+# a director pair under Pacemaker (test-ha), the systemd unit under a real systemd). `make check-slow`
+# adds the stock Debian 12/13 test and the parity sweep over the corpus.
 check: check-fast build
 	$(MAKE) test-vm
 	$(MAKE) test-kernel
 	$(MAKE) test-e2e
+	$(MAKE) test-ha
 	$(MAKE) test-deb
 	$(MAKE) test-parity
 	$(MAKE) test-systemd NODEB=1

@@ -218,8 +218,9 @@ failover() {
   sleep 2
   synced_ports "$standby" >"$HA_DIR/$layout.synced"
   if [[ $MODE == demo ]]; then
-    step "the standby's connection table before the failure: ipvsadm -L -n -c on $standby (first 8 lines)"
-    ip netns exec "$standby" ipvsadm -L -n -c | head -n 8
+    # sed, not head: head exits early, ipvsadm dies of SIGPIPE and pipefail ends the demo.
+    step "the standby's connection table before the failure: ipvsadm -L -n -c on $standby (the established ones, first 8)"
+    ip netns exec "$standby" ipvsadm -L -n -c | awk 'NR <= 2 || / ESTABLISHED /' | sed -n 1,10p
   fi
 
   step "$layout: the active director $active is powered off (cable cut, corosync, pacemaker, ldirectord killed)"
@@ -240,7 +241,7 @@ failover() {
     step "crm_mon -1 on the survivor $standby"
     ha_in "$standby" crm_mon -1 | sed -n '/Node List/,$p'
     step "ipvsadm -L -n -c on the survivor $standby: the synced connections, now carrying traffic"
-    ip netns exec "$standby" ipvsadm -L -n -c | head -n 12
+    ip netns exec "$standby" ipvsadm -L -n -c | awk 'NR <= 2 || / ESTABLISHED /' | sed -n 1,14p
   fi
 
   if [[ $rejoin == yes ]]; then
