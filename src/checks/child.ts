@@ -11,6 +11,8 @@ export interface ChildOutcome {
   readonly killReason?: string;
   /** Spawn failure text (ENOENT, EACCES), when it could not run at all. */
   readonly spawnError?: string;
+  /** Its errno name ("ENOENT"), when it could not run at all. */
+  readonly spawnCode?: string;
   /** The first bytes of stdout and stderr (the rest is drained and dropped). */
   readonly stdout: string;
   readonly stderr: string;
@@ -29,6 +31,7 @@ export function runChild(file: string, args: readonly string[], timeoutMs: numbe
     let killReason: string | undefined;
     let hardKill: NodeJS.Timeout | undefined;
     let spawnError: string | undefined;
+    let spawnCode: string | undefined;
     const out = { stdout: '', stderr: '' };
     const child = spawn(file, [...args], { stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true });
     const collect = (key: 'stdout' | 'stderr') => (chunk: Buffer) => {
@@ -45,6 +48,7 @@ export function runChild(file: string, args: readonly string[], timeoutMs: numbe
     };
     child.on('error', (err: NodeJS.ErrnoException) => {
       spawnError = `${err.code ?? 'error'}: ${err.message}`;
+      spawnCode = err.code;
     });
     child.on('close', (code, sig) => {
       t.signal.removeEventListener('abort', onAbort);
@@ -55,6 +59,7 @@ export function runChild(file: string, args: readonly string[], timeoutMs: numbe
         signal: sig,
         ...(killReason !== undefined ? { killReason } : {}),
         ...(spawnError !== undefined ? { spawnError } : {}),
+        ...(spawnCode !== undefined ? { spawnCode } : {}),
         ...out,
       });
     });

@@ -11,12 +11,33 @@ export function externalArgs(spec: CheckSpec): string[] {
   return [spec.vip, String(spec.vport), rip, String(spec.realPort)];
 }
 
+/** strerror(3) texts of what execve(2) fails with: Perl's "$!" in upstream's line. */
+const EXEC_ERRORS: Readonly<Record<string, string>> = {
+  ENOENT: 'No such file or directory',
+  EACCES: 'Permission denied',
+  ENOEXEC: 'Exec format error',
+  ENOTDIR: 'Not a directory',
+  ELOOP: 'Too many levels of symbolic links',
+  ENAMETOOLONG: 'File name too long',
+  E2BIG: 'Argument list too long',
+  ENOMEM: 'Cannot allocate memory',
+  ETXTBSY: 'Text file busy',
+};
+
+/**
+ * The line upstream logs when checkcommand cannot be executed: its forked child's
+ * `exec(@args) or ld_exit(127, "exec(@args) failed: $!")`, at every check (spec: system_wrapper).
+ */
+export function execFailedLine(file: string, args: readonly string[], code: string | undefined): string {
+  return `Exiting with exit_status 127: exec(${[file, ...args].join(' ')}) failed: ${(code !== undefined ? EXEC_ERRORS[code] : undefined) ?? code ?? 'unknown error'}`;
+}
+
 function run(label: string, file: string, args: string[], spec: CheckSpec, signal: AbortSignal) {
-  return runChild(file, args, spec.checkTimeoutMs, signal).then((o) =>
-    o.code === 0 && o.killReason === undefined && o.spawnError === undefined
-      ? up(`${label} exit status 0`)
-      : down(`${label} ${args.join(' ')} for ${hostPort(spec.host, spec.port)}: ${describeOutcome(o)}${o.stderr !== '' ? `: ${JSON.stringify(o.stderr.trim().slice(0, 200))}` : ''}`),
-  );
+  return runChild(file, args, spec.checkTimeoutMs, signal).then((o) => {
+    if (o.code === 0 && o.killReason === undefined && o.spawnError === undefined) return up(`${label} exit status 0`);
+    const r = down(`${label} ${args.join(' ')} for ${hostPort(spec.host, spec.port)}: ${describeOutcome(o)}${o.stderr !== '' ? `: ${JSON.stringify(o.stderr.trim().slice(0, 200))}` : ''}`);
+    return o.spawnError === undefined ? r : { ...r, log: execFailedLine(file, args, o.spawnCode) };
+  });
 }
 
 /** checktype=external: exec checkcommand (one path, no arguments, as upstream); exit 0 → up. */

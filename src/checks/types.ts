@@ -54,7 +54,12 @@ export interface CheckSpec {
 /** A check's verdict. A down server resolves { ok: false }; checks reject only on programmer error. */
 export type CheckResult =
   | { readonly ok: true; readonly message?: string }
-  | { readonly ok: false; readonly reason: string };
+  | {
+      readonly ok: false;
+      readonly reason: string;
+      /** A line upstream itself logs at every such check (an exec that failed in its forked child), logged as is. */
+      readonly log?: string;
+    };
 
 /** One check: closes every socket and child process when `signal` aborts. */
 export type Checker = (spec: CheckSpec, signal: AbortSignal) => Promise<CheckResult>;

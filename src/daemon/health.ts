@@ -44,6 +44,7 @@ export function schedulerHealthFactory(o: SchedulerHealthOptions): HealthFactory
       },
       onCheck: (e) => {
         o.observe?.onCheck(e);
+        if (e.log !== undefined) o.logger.log(e.log);
         if (!e.ok) for (const m of e.members) o.logger.debug(2, msg.checkFailed(m.realKey, m.virtualId, e.reason));
         monitor.onCheck(e);
       },

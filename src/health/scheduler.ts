@@ -49,6 +49,8 @@ export interface CheckEvent {
   readonly forced: boolean;
   /** How long the check took (clock ms, launch to verdict). */
   readonly durationMs: number;
+  /** A line the check asks to be logged as is (CheckResult.log), once per check. */
+  readonly log?: string;
 }
 
 /** The current state of one (virtual, real) pair. */
@@ -459,6 +461,7 @@ export class HealthScheduler {
     if (next.transition) s.changedAt = now;
     this.opts.onCheck?.({
       checkId: s.job.id, members: s.job.members, name, ok: result.ok, reason, said: result.ok ? (result.message ?? '') : result.reason, forced, durationMs: s.lastDurationMs,
+      ...(!result.ok && result.log !== undefined ? { log: result.log } : {}),
     });
     for (const m of s.job.members) {
       if (next.softFailure) this.opts.onSoftFailure?.({ ...m, kind: 'failure', ...next.softFailure, reason });

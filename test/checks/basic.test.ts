@@ -135,6 +135,18 @@ describe('external', () => {
   test('a command that does not exist is down, not a crash', async () => {
     const r = await getChecker('external')(makeSpec('10.0.0.2', 80, { checkCommand: join(tmp.dir, 'nope') }), never());
     expect(r.ok ? 'up' : r.reason).toMatch(/could not run: ENOENT/);
+    // Upstream's forked child logs this at every such check (parity: 007-wjesus374-ld-external.cf).
+    expect(r.ok ? undefined : r.log).toBe(`Exiting with exit_status 127: exec(${join(tmp.dir, 'nope')} 192.0.2.10 80 10.0.0.2 80) failed: No such file or directory`);
+  });
+  test('a command that is not executable logs Permission denied, as Perl\'s exec', async () => {
+    const cmd = join(tmp.dir, 'not-exec.sh');
+    writeFileSync(cmd, '#!/bin/sh\nexit 0\n', { mode: 0o644 });
+    const r = await getChecker('external')(makeSpec('10.0.0.2', 80, { checkCommand: cmd }), never());
+    expect(r.ok ? undefined : r.log).toMatch(/^Exiting with exit_status 127: exec\(.*not-exec\.sh .*\) failed: Permission denied$/);
+  });
+  test('a command that runs and fails logs nothing extra', async () => {
+    const r = await getChecker('external')(makeSpec('10.0.0.2', 80, { checkCommand: '/bin/false' }), never());
+    expect(r.ok ? 'up' : r.log).toBeUndefined();
   });
   test('shell metacharacters are never interpreted (no shell)', async () => {
     const marker = join(tmp.dir, 'pwned');

@@ -24,3 +24,26 @@ it('logs "Check failed: real server REAL (VIRTUAL): REASON" once at the transiti
   expect(logger.lines.filter((l) => l.startsWith('Check failed'))).toEqual(['Check failed: real server 10.0.0.2:80 (tcp:10.0.0.1:80): connect to 10.0.0.2:80: refused #1']);
   expect(logger.debugLines.filter((l) => l.startsWith('DEBUG2: Check failed')).length).toBeGreaterThanOrEqual(2);
 });
+
+it("logs a check's own line (upstream's exec failure) at every check, not only at the transition", async () => {
+  const parse = makeParse(staticResolver({ services: { http: 80 } }));
+  const r = await parse('checkinterval=1\nvirtual=10.0.0.1:80\n\treal=10.0.0.2:80 gate\n\tchecktype=connect\n', '/x.cf');
+  if (!r.ok) throw new Error(r.errors.join('\n'));
+  const logger = new MemoryLogger();
+  const line = 'Exiting with exit_status 127: exec(/opt/check.sh 10.0.0.1 80 10.0.0.2 80) failed: No such file or directory';
+  let calls = 0;
+  const health = schedulerHealthFactory({
+    clock: systemClock, logger, hostname: 'director',
+    checkers: () => async () => (++calls, { ok: false as const, reason: 'could not run: ENOENT', log: line }),
+  })(r.config, () => undefined);
+  try {
+    const t0 = Date.now();
+    while (calls < 2 && Date.now() - t0 < 5000) await new Promise((res) => setTimeout(res, 50));
+  } finally {
+    health.stop();
+  }
+  // One line per completed check (a check still in flight at stop() completes unlogged).
+  const logged = logger.lines.filter((l) => l === line).length;
+  expect(logged).toBeGreaterThanOrEqual(2);
+  expect(logged).toBeLessThanOrEqual(calls);
+});

@@ -40,4 +40,15 @@ describe('parity compare', () => {
     expect(judge({ table: TABLE, log: '' }, { table: TABLE, log: log(2, [line]) }).verdict).toBe('DIFFERENT');
     expect(judge({ table: TABLE, log: log(1, [line.replace('-r :0', '-r 10.0.0.1:80')]) }, { table: TABLE, log: '' }).verdict).toBe('DIFFERENT');
   });
+
+  it("a per-check line (a checkcommand exec failure) compares as a set: 5 against 4 is the same, absent on one side is DIFFERENT", () => {
+    const line = 'Exiting with exit_status 127: exec(/opt/check.sh 192.168.1.0 22 192.168.1.1 22) failed: No such file or directory';
+    expect(judge({ table: TABLE, log: log(1, Array<string>(5).fill(line)) }, { table: TABLE, log: log(2, Array<string>(4).fill(line)) }).verdict).toBe('same');
+    const r = judge({ table: TABLE, log: log(1, [line, line]) }, { table: TABLE, log: '' });
+    expect(r.verdict).toBe('DIFFERENT');
+    expect(r.details).toEqual([`log only in perl: ${line}`]);
+    // Other repeated lines still count one for one.
+    const added = 'Added virtual server: 10.15.16.113:80';
+    expect(judge({ table: TABLE, log: log(1, [added, added]) }, { table: TABLE, log: log(2, [added]) }).verdict).toBe('DIFFERENT');
+  });
 });
