@@ -95,7 +95,9 @@ set_state() {
 # new sleeps have been seen since the call and the last complete pass changed neither the table nor
 # the log. Bounded by SETTLE_MAX seconds (a note in the run's log when hit).
 ctxsw() { sed -n 's/^voluntary_ctxt_switches:\s*//p' "/proc/$1/status" 2>/dev/null; }
-snapshot() { ipvsadm -S -n 2>/dev/null; wc -c 2>/dev/null <"$1/ldirectord.log"; }
+# Lines a daemon logs at every check (compare.mjs PER_CHECK: an unexecutable checkcommand) are not a
+# change: counted, they would keep a daemon from ever settling.
+snapshot() { ipvsadm -S -n 2>/dev/null; grep -v 'Exiting with exit_status 127: exec(' "$1/ldirectord.log" 2>/dev/null | wc -c; }
 settle_perl() { # CFGDIR PASSES
   local pid='' t0=$SECONDS sc ctx seen='' eps=0 prev='' cur quiet='' quiet_since=$SECONDS
   while ((SECONDS - t0 < SETTLE_MAX)); do
