@@ -16,7 +16,8 @@ export const DEVIATIONS = [
     side: 'perl',
     // Start-up "add at full weight, then force down" churn (spec §4.3, §7.2 items 15/16) and its echo:
     // the forced-down reals' "Resetting soft failure count" and the fallback's add/delete flaps.
-    re: /^(Added real server|Quiescent real server|Deleted real server|Restored real server|Resetting soft failure count|Added fallback server|Deleted fallback server): /,
+    // With readdquiescent=yes the forced-down add is logged "Readd Quiescent real server".
+    re: /^(Added real server|Quiescent real server|Readd Quiescent real server|Deleted real server|Restored real server|Resetting soft failure count|Added fallback server|Deleted fallback server): /,
     what: 'no start-up churn: Perl adds every real not in the table at full weight and forces it down before the first check; ours adds each real once, after its first check',
   },
   {
@@ -115,9 +116,11 @@ async function main() {
   for (const d of dirs) {
     const dir = join(out, d);
     const source = readFileSync(join(dir, 'source'), 'utf8').trim();
+    // The fixtures' generic config.cf is named by its directory (as run.sh names the output).
+    const name = basename(source) === 'config.cf' ? `${d}/config.cf` : basename(source);
     const prep = existsSync(join(dir, 'prepare.out')) ? readFileSync(join(dir, 'prepare.out'), 'utf8').trim() : '';
     if (!prep.startsWith('ok')) {
-      rows.push(`| ${basename(source)} | – | skipped (${prep.replace(/\|/g, '/').slice(0, 120)}) |`);
+      rows.push(`| ${name} | – | skipped (${prep.replace(/\|/g, '/').slice(0, 120)}) |`);
       continue;
     }
     for (const state of ['up', 'down', 'change']) {
@@ -128,14 +131,14 @@ async function main() {
       const perl = { table: read('perl', 'table'), log: read('perl', 'log') };
       const ng = { table: read('ng', 'table'), log: read('ng', 'log') };
       if ([perl.table, perl.log, ng.table, ng.log].some((x) => x === undefined)) {
-        rows.push(`| ${basename(source)} | ${state} | DIFFERENT (run incomplete) |`);
+        rows.push(`| ${name} | ${state} | DIFFERENT (run incomplete) |`);
         bad++;
         continue;
       }
       const r = compareRun(perl, ng);
       const tableLines = parseTable(perl.table).length;
       const cell = r.verdict === 'deviation' ? `deliberate deviation ${r.ids.join(', ')}` : r.verdict;
-      rows.push(`| ${basename(source)} | ${state} | ${cell} (table ${tableLines} lines) |`);
+      rows.push(`| ${name} | ${state} | ${cell} (table ${tableLines} lines) |`);
       if (r.verdict === 'DIFFERENT') {
         bad++;
         console.error(`${source} ${state}:\n  ${r.details.join('\n  ')}`);

@@ -30,6 +30,9 @@ describe('parity compare', () => {
     const perl = log(1, ['Added real server: 10.15.16.43:80 (10.15.16.113:80) (Weight set to 1)', 'Quiescent real server: 10.15.16.43:80 (10.15.16.113:80) (Weight set to 0)']);
     const ng = log(2, ['Quiescent real server: 10.15.16.43:80 (10.15.16.113:80) (Weight set to 0)']);
     expect(judge({ table: TABLE, log: perl }, { table: TABLE, log: ng })).toEqual({ verdict: 'deviation', ids: ['P1'], details: [] });
+    // readdquiescent=yes: upstream's forced-down add at start reads "Readd Quiescent real server".
+    const readd = log(1, ['Readd Quiescent real server: 10.15.16.39:80 (10.15.16.113:80) (Weight set to 0)', 'Restored real server: 10.15.16.39:80 (10.15.16.113:80) (Weight set to 1)']);
+    expect(judge({ table: TABLE, log: readd }, { table: TABLE, log: log(2, ['Added real server: 10.15.16.39:80 (10.15.16.113:80) (Weight set to 1)']) })).toEqual({ verdict: 'deviation', ids: ['P1'], details: [] });
     const odd = judge({ table: TABLE, log: perl }, { table: TABLE, log: `${ng}\n${log(2, ['Purged real server (start): 10.15.16.9:80 (10.15.16.113:80)'])}` });
     expect(odd.verdict).toBe('DIFFERENT');
   });
