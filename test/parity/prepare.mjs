@@ -34,8 +34,22 @@ const header = ['checkinterval=2', 'checktimeout=5', 'negotiatetimeout=5', `logf
 const copy = `${header.join('\n')}\n${kept.join('\n')}`;
 writeFileSync(join(out, 'ldirectord.cf'), copy);
 
-const services = { http: 80, https: 443, ftp: 21, smtp: 25, pop3: 110, imap: 143, imap2: 143, domain: 53, mysql: 3306, ldap: 389, nntp: 119, sip: 5060, radius: 1812, postgresql: 5432, ssh: 22 };
-const parsed = await parseConfig(copy, { file: join(out, 'ldirectord.cf'), resolver: staticResolver({ services }), hostname: 'director' });
+// Host names the guest cannot resolve get addresses of their own, written to OUTDIR/hosts: run.sh
+// bind-mounts them over /etc/hosts for both daemons. A name ending in digits N gets 10.254.0.N, so a
+// range "sql01->sql03" spans 10.254.0.1-3 as upstream's range of the two resolved ends would.
+const hosts = {};
+let spare = 1;
+for (const m of copy.matchAll(/^\s*real\s*=\s*([^\s:]+)/gm)) {
+  for (const name of m[1].split('->')) {
+    if (isIP(name) || !/^[A-Za-z][A-Za-z0-9.-]*$/.test(name) || hosts[name]) continue;
+    const n = /(\d+)$/.exec(name);
+    hosts[name] = [n && Number(n[1]) >= 1 && Number(n[1]) <= 254 ? `10.254.0.${Number(n[1])}` : `10.254.1.${spare++}`];
+  }
+}
+if (Object.keys(hosts).length) writeFileSync(join(out, 'hosts'), Object.entries(hosts).map(([n, [a]]) => `${a} ${n}\n`).join(''));
+
+const services = { www: 80, http: 80, https: 443, ftp: 21, smtp: 25, pop3: 110, imap: 143, imap2: 143, domain: 53, mysql: 3306, ldap: 389, nntp: 119, sip: 5060, radius: 1812, postgresql: 5432, ssh: 22 };
+const parsed = await parseConfig(copy, { file: join(out, 'ldirectord.cf'), resolver: staticResolver({ services, hosts }), hostname: 'director' });
 if (!parsed.ok) skip(`does not parse here: ${parsed.diagnostics.map((d) => d.message).join('; ').slice(0, 200)}`);
 
 const byKey = new Map(); // "addr|port" → server

@@ -195,6 +195,8 @@ for cfg in "$@"; do
   fi
   log "$cfg: $(cat "$d/prepare.out")"
   passes=$(node -p 'JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).passes' "$d/plan.json")
+  # Host names the config uses (prepare.mjs gave them addresses): both daemons resolve them alike.
+  if [[ -f $d/hosts ]]; then cat /etc/hosts "$d/hosts" >"$work/hosts" && mount --bind "$work/hosts" /etc/hosts; fi
   bind_reals "$d/servers.json"
   echo '{}' >"$work/state.json"
   : >"$work/server.out"
@@ -225,6 +227,7 @@ for cfg in "$@"; do
   kill "$server_pid" 2>/dev/null
   wait "$server_pid" 2>/dev/null
   unbind_reals
+  [[ ! -f $d/hosts ]] || umount /etc/hosts
 done
 ipvsadm -C
 exit 0
