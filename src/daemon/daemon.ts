@@ -131,6 +131,7 @@ export class Daemon {
     const health = opts.health(config, (which) => (which ? reconciler.verdict(which.virtualKey, which.realKey) : reconciler.request()));
     // The reconciler's event callback needs the daemon's phase; the daemon needs the reconciler.
     const ref: { d?: Daemon } = {};
+    const resyncMs = opts.resyncMs ?? config.global.checkInterval * 1000;
     const reconciler = new Reconciler({
       ipvs: opts.ipvs,
       logger: opts.logger,
@@ -138,13 +139,13 @@ export class Daemon {
       health: health.lookup,
       runCommand: opts.runCommand,
       // A transition reaches IPVS within 25 ms (detection time counts against checkinterval + checktimeout);
-      // the runner stretches the gap to twice a slow pass's duration, so bursts still coalesce at a bounded cost.
+      // the runner stretches the gap to twice a slow pass's busy time, so bursts still coalesce at a bounded cost.
       minIntervalMs: 25,
-      resyncMs: opts.resyncMs ?? config.global.checkInterval * 1000,
+      resyncMs,
       // Health and reload passes plan against the last read plus our own writes; a pass one resync period
       // after the last read (the resync timer's) reads the kernel again, as does one after any failed write,
       // so drift behind our back is still repaired by the next resync.
-      readMs: opts.readMs ?? opts.resyncMs ?? config.global.checkInterval * 1000,
+      readMs: opts.readMs ?? resyncMs,
       onEvents: (events) => {
         if (ref.d) opts.onEvents?.(events, ref.d.phase, ref.d.holder.config);
       },
