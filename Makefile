@@ -173,7 +173,8 @@ test-parity: build vm-setup
 PARITY_FIXTURES := fixtures/seed/vdm-ldirectord.cf fixtures/seed/failover-ldirectord.cf \
   fixtures/plans/fallback-all-down/config.cf fixtures/plans/quiescent-down-never-programmed/config.cf \
   fixtures/plans/readdquiescent-removed-by-hand/config.cf fixtures/plans/vdm-real-down-deleted/config.cf \
-  fixtures/plans/foreign-and-edit/config.cf fixtures/plans/seed-fresh-start/config.cf fixtures/configs/valid/crlf.cf
+  fixtures/plans/foreign-and-edit/config.cf fixtures/plans/seed-fresh-start/config.cf fixtures/configs/valid/crlf.cf \
+  fixtures/plans/shared-real-down/config.cf
 test-parity-corpus: build vm-setup
 	@files="$(CURDIR)/test/parity/configs/directives.cf $$(test/parity/corpus-files.sh ../shared/corpus) $(addprefix $(CURDIR)/,$(PARITY_FIXTURES))"; \
 	test/parity/sweep.sh $(CURDIR)/$(PARITY_OUT)-corpus $$files; \

@@ -1,10 +1,11 @@
 // Parity harness, step 3 (host): compares what run.sh recorded, writes the parity table, fails on a difference.
 //   node test/parity/compare.mjs OUT [REPORT.md]
-// Tables: the lines of `ipvsadm -S -n` as a set (order-independent), must be equal. Logs: the multiset
+// Tables: the lines of `ipvsadm -S -n` as a set (order-independent), must be equal (but for P7). Logs: the multiset
 // of messages (the "[date|config|pid] " prefix stripped) must be equal, except lines a DEVIATIONS
 // rule explains; each rule is a deliberate deviation listed in docs/compatibility.md (its id).
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { parseOutdir } from './parse.mjs';
 
 /**
  * Deliberate deviations (docs/compatibility.md, "Parity with Perl ldirectord"). `side` says whose
@@ -33,6 +34,13 @@ export const DEVIATIONS = [
     // A global fallback= on a fwmark virtual: upstream's fallback has no address there (spec §2.4).
     re: /^system\(\/sbin\/ipvsadm -a -f \d+ .*-r :0 .*\) failed: /,
     what: 'global fallback on a fwmark virtual: upstream programs "-r :0", which ipvsadm refuses',
+  },
+  {
+    id: 'P7',
+    side: 'ng',
+    table: true,
+    // Read by compareRun against perlLeavesAbsent(config): a down real listed in several virtuals.
+    what: 'a real down at start that several virtuals list is at weight 0 in each (quiescent=yes); Perl programs it only in the virtuals sharing the last listing\'s check id',
   },
   {
     id: 'P4',
@@ -82,19 +90,54 @@ function minus(a, b) {
   return out;
 }
 
-/** Compares one config × state; returns {verdict: 'same'|'deviation'|'DIFFERENT', ids, details}. */
-export function compareRun(perl, ng) {
+/**
+ * The (virtual, real) pairs Perl ldirectord leaves out of the table while their real is down (P7), as
+ * "-t VIP:PORT -r RIP:PORT" keys. Its start (ld_start) collects the reals not in the table in a hash
+ * keyed by "server:port" alone, so of a real listed in several virtuals only the last listing is
+ * forced up and down (added at weight 0), through service_set: in every virtual whose listing has the
+ * same real id (get_real_id_str: check, protocol, address, port, virtualhost, checkport, weight,
+ * forward, request, receive). Every other listing stays absent, and service_set "down" never adds a
+ * real that is not up, so until the real answers. Upstream ldirectord.in: ld_start,
+ * get_real_id_str, service_set, _service_down.
+ */
+export function perlLeavesAbsent(config) {
+  const perlId = (v, r) => {
+    const check = v.checkType === 'negotiate' || v.checkType === 'combined' ? `${v.checkType}:${v.service}` : v.checkType.startsWith('external') ? `${v.checkType}:${v.checkCommand}` : v.checkType;
+    return [check, v.protocol, r.address, r.port, v.virtualHost ?? '', v.checkPort ?? '', r.weight, r.forward, r.request ?? v.request, r.receive ?? v.receive].join('\0');
+  };
+  const hostPort = (af, a, p) => (af === 'inet6' ? `[${a}]:${p}` : `${a}:${p}`);
+  const key = (v, r) => `${v.protocol === 'fwm' ? `-f ${v.fwmark}` : `-${v.protocol[0]} ${hostPort(v.af, v.address, v.port)}`} -r ${hostPort(r.af, r.address, r.port)}`;
+  const pairs = config.virtuals.flatMap((v) => v.reals.map((r) => ({ v, r, at: `${r.address}:${r.port}` })));
+  const last = new Map(pairs.map((p) => [p.at, perlId(p.v, p.r)]));
+  return new Set(pairs.filter((p) => perlId(p.v, p.r) !== last.get(p.at)).map((p) => key(p.v, p.r)));
+}
+
+/** "-a -t VIP -r RIP -g -w 0" → {key: "-t VIP -r RIP", weight: 0}, or undefined for other lines. */
+function tableReal(line) {
+  const m = /^-a (-[tuf] \S+)(?: -6)? -r (\S+) .*-w (\d+)/.exec(line);
+  return m ? { key: `${m[1]} -r ${m[2]}`, weight: Number(m[3]) } : undefined;
+}
+
+/**
+ * Compares one config × state; returns {verdict: 'same'|'deviation'|'DIFFERENT', ids, details}.
+ * perlAbsent: perlLeavesAbsent(config), the table lines that may be ours alone at weight 0 (P7).
+ */
+export function compareRun(perl, ng, perlAbsent = new Set()) {
   const details = [];
+  const ids = new Set();
   const tp = parseTable(perl.table);
   const tn = parseTable(ng.table);
   for (const l of minus(tp, tn)) details.push(`table only in perl: ${l}`);
-  for (const l of minus(tn, tp)) details.push(`table only in ng:   ${l}`);
+  for (const l of minus(tn, tp)) {
+    const t = tableReal(l);
+    if (t && t.weight === 0 && perlAbsent.has(t.key)) ids.add('P7');
+    else details.push(`table only in ng:   ${l}`);
+  }
   const mp = onceEach(messages(perl.log));
   const mn = onceEach(messages(ng.log));
-  const ids = new Set();
   const explain = (side, lines) => {
     for (const l of lines) {
-      const rule = DEVIATIONS.find((d) => (d.side === side || d.side === 'both') && d.re.test(l));
+      const rule = DEVIATIONS.find((d) => (d.side === side || d.side === 'both') && d.re?.test(l));
       if (rule) ids.add(rule.id);
       else details.push(`log only in ${side}: ${l}`);
     }
@@ -123,6 +166,8 @@ async function main() {
       rows.push(`| ${name} | – | skipped (${prep.replace(/\|/g, '/').slice(0, 120)}) |`);
       continue;
     }
+    const parsed = await parseOutdir(dir);
+    const perlAbsent = parsed.ok ? perlLeavesAbsent(parsed.config) : new Set();
     for (const state of ['up', 'down', 'change']) {
       const read = (impl, ext) => {
         const f = join(dir, `${state}.${impl}.${ext}`);
@@ -135,7 +180,7 @@ async function main() {
         bad++;
         continue;
       }
-      const r = compareRun(perl, ng);
+      const r = compareRun(perl, ng, perlAbsent);
       const tableLines = parseTable(perl.table).length;
       const cell = r.verdict === 'deviation' ? `deliberate deviation ${r.ids.join(', ')}` : r.verdict;
       rows.push(`| ${name} | ${state} | ${cell} (table ${tableLines} lines) |`);
@@ -149,8 +194,9 @@ async function main() {
     '# Parity run: Perl ldirectord vs ldirectord-ng (config × state)',
     '',
     'Written by `make test-parity` / `make check-slow` (test/parity/compare.mjs). "same": equal IPVS table',
-    '(order-independent) and equal multiset of log messages; "deliberate deviation Pn": equal table, log',
-    'differs only as docs/compatibility.md ("Parity with Perl ldirectord") lists; DIFFERENT fails the run.',
+    '(order-independent) and equal multiset of log messages; "deliberate deviation Pn": table and log',
+    'differ only as docs/compatibility.md ("Parity with Perl ldirectord") lists (P7 is the one table rule);',
+    'DIFFERENT fails the run.',
     '',
     '| config | state | result |',
     '|---|---|---|',

@@ -9,7 +9,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
-import { parseConfig, staticResolver } from '../../dist/parsers/ldirectord-cf/index.js';
+import { parseCopy } from './parse.mjs';
 
 const [file, out] = process.argv.slice(2);
 if (!file || !out) {
@@ -48,8 +48,7 @@ for (const m of copy.matchAll(/^\s*real\s*=\s*([^\s:]+)/gm)) {
 }
 if (Object.keys(hosts).length) writeFileSync(join(out, 'hosts'), Object.entries(hosts).map(([n, [a]]) => `${a} ${n}\n`).join(''));
 
-const services = { www: 80, http: 80, https: 443, ftp: 21, smtp: 25, pop3: 110, imap: 143, imap2: 143, domain: 53, mysql: 3306, ldap: 389, nntp: 119, sip: 5060, radius: 1812, postgresql: 5432, ssh: 22 };
-const parsed = await parseConfig(copy, { file: join(out, 'ldirectord.cf'), resolver: staticResolver({ services, hosts }), hostname: 'director' });
+const parsed = await parseCopy(copy, join(out, 'ldirectord.cf'), hosts);
 if (!parsed.ok) skip(`does not parse here: ${parsed.diagnostics.map((d) => d.message).join('; ').slice(0, 200)}`);
 
 const byKey = new Map(); // "addr|port" → server

@@ -1,13 +1,14 @@
 // The parity harness's judge (test/parity/compare.mjs): tables as sets, logs as multisets, only listed deviations pass.
 // @ts-expect-error plain-Node helper script without type declarations
-import { compareRun } from '../../../test/parity/compare.mjs';
+import { compareRun, perlLeavesAbsent } from '../../../test/parity/compare.mjs';
+import { parseConfig, staticResolver } from '../../../parsers/ldirectord-cf/index.js';
 
 interface Verdict {
   verdict: 'same' | 'deviation' | 'DIFFERENT';
   ids: string[];
   details: string[];
 }
-const judge = compareRun as (perl: { table: string; log: string }, ng: { table: string; log: string }) => Verdict;
+const judge = compareRun as (perl: { table: string; log: string }, ng: { table: string; log: string }, perlAbsent?: Set<string>) => Verdict;
 
 const TABLE = '-A -t 10.15.16.113:80 -s wlc\n-a -t 10.15.16.113:80 -r 10.15.16.39:80 -g -w 1\n-a -t 10.15.16.113:80 -r 10.15.16.43:80 -g -w 0\n';
 const reorder = (t: string) => t.trim().split('\n').reverse().join('\n');
@@ -53,5 +54,40 @@ describe('parity compare', () => {
     // Other repeated lines still count one for one.
     const added = 'Added virtual server: 10.15.16.113:80';
     expect(judge({ table: TABLE, log: log(1, [added, added]) }, { table: TABLE, log: log(2, [added]) }).verdict).toBe('DIFFERENT');
+  });
+});
+
+describe("P7: a down real listed in several virtuals (Perl programs only the last listing's)", () => {
+  const CF = [
+    'quiescent=yes',
+    'virtual=10.15.16.113:80', '\treal=10.15.16.39:80 gate 1', '\treal=10.15.16.43:80 gate 1', '\tservice=http', '\tprotocol=tcp',
+    'virtual=10.15.16.114:80', '\treal=10.15.16.39:80 gate 2', '\tservice=http', '\tprotocol=tcp',
+    'virtual=10.15.16.115:80', '\treal=10.15.16.39:80 gate 2', '\tservice=http', '\tprotocol=tcp',
+    'virtual=10.15.16.116:80', '\treal=10.15.16.43:80 gate 1', '\tservice=http', '\tprotocol=tcp',
+  ].join('\n');
+  const absent = async () => {
+    const parsed = await parseConfig(CF, { file: 'x.cf', resolver: staticResolver({ services: {} }) });
+    if (!parsed.ok) throw new Error(JSON.stringify(parsed.diagnostics));
+    return (perlLeavesAbsent as (c: unknown) => Set<string>)(parsed.config);
+  };
+
+  it('is the listings whose real id (weight, check, …) differs from the last listing of that address:port', async () => {
+    // .39: last listing in .115 at weight 2, same id as .114's → only .113's (weight 1) is left out.
+    // .43: last in .116 at weight 1, same id as .113's → none.
+    expect([...(await absent())]).toEqual(['-t 10.15.16.113:80 -r 10.15.16.39:80']);
+  });
+
+  it('explains a weight-0 line only ours has for such a pair, nothing else', async () => {
+    const perlAbsent = await absent();
+    const perl = '-A -t 10.15.16.113:80 -s wlc\n-a -t 10.15.16.114:80 -r 10.15.16.39:80 -g -w 0\n';
+    const ours = `${perl}-a -t 10.15.16.113:80 -r 10.15.16.39:80 -g -w 0\n`;
+    expect(judge({ table: perl, log: '' }, { table: ours, log: '' }, perlAbsent)).toEqual({ verdict: 'deviation', ids: ['P7'], details: [] });
+    // Without the config's pairs, or at a weight other than 0, or a pair Perl does program: DIFFERENT.
+    expect(judge({ table: perl, log: '' }, { table: ours, log: '' }).verdict).toBe('DIFFERENT');
+    expect(judge({ table: perl, log: '' }, { table: ours.replace(/-w 0\n$/, '-w 1\n'), log: '' }, perlAbsent).verdict).toBe('DIFFERENT');
+    const other = `${perl}-a -t 10.15.16.116:80 -r 10.15.16.43:80 -g -w 0\n`;
+    expect(judge({ table: perl, log: '' }, { table: other, log: '' }, perlAbsent).verdict).toBe('DIFFERENT');
+    // A line only Perl has is never explained by P7.
+    expect(judge({ table: ours, log: '' }, { table: perl, log: '' }, perlAbsent).verdict).toBe('DIFFERENT');
   });
 });
