@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { PerfSample } from './lib/perf.js';
 import { cpuOfTree, peakRssMiB } from './lib/procstat.js';
-import { FarmProcess } from './lib/farm-process.js';
+import { Farm } from './lib/farm-process.js';
 import { PEERS, ROOT, timingFor, type Peer, type PeerRun, type Where } from './lib/peers.js';
 import { destId, detectionLatencies, opsBetween, percentile, programmedAt, staggered } from './lib/record.js';
 import { makeScenario, reloadTarget, type Scenario } from './lib/scenario.js';
@@ -39,42 +39,6 @@ export interface RunResult {
 const epochMs = (): number => performance.timeOrigin + performance.now();
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-
-/**
- * Most healthy reals one farm process serves: each needs a listener and, while checked, a connection,
- * and a process may hold only `ulimit -Hn` descriptors (20,000 on the machine this was written on).
- */
-const FARM_SHARD = 8000;
-
-/** The farm: one process per FARM_SHARD healthy reals, driven as one. */
-class Farm {
-  private readonly shards: FarmProcess[];
-  constructor(dir: string, addrs: readonly string[], port: number) {
-    this.shards = [];
-    for (let i = 0; i < addrs.length; i += FARM_SHARD) {
-      const spec = path.join(dir, `farm-${i / FARM_SHARD}.json`);
-      writeFileSync(spec, JSON.stringify({ addrs: addrs.slice(i, i + FARM_SHARD), port }));
-      this.shards.push(new FarmProcess(spec));
-    }
-  }
-  /** Resolves when every shard listens; throws with the first shard's error otherwise. */
-  async ready(): Promise<void> {
-    for (const r of await Promise.all(this.shards.map((f) => f.next()))) if (r.ready !== true) throw new Error(`farm failed: ${JSON.stringify(r)}`);
-  }
-  /** Requests served so far by all shards; `at` = the latest shard's stamp. */
-  async stats(): Promise<{ requests: number; at: number }> {
-    const rs = await Promise.all(this.shards.map((f) => f.send({ cmd: 'stats' })));
-    return { requests: rs.reduce((a, r) => a + Number(r.requests), 0), at: Math.max(...rs.map((r) => Number(r.at))) };
-  }
-  /** Turns `addrs` into black holes; returns the earliest shard's stamp (latencies are never understated). */
-  async blackhole(addrs: readonly string[]): Promise<number> {
-    const rs = await Promise.all(this.shards.map((f) => f.send({ cmd: 'blackhole', addrs })));
-    return Math.min(...rs.map((r) => Number(r.at)));
-  }
-  stop(): void {
-    for (const f of this.shards) f.stop();
-  }
-}
 
 /** Black holes are made in this many groups, evenly spaced over one check interval. */
 const HOLE_GROUPS = 6;

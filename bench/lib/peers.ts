@@ -37,10 +37,18 @@ export interface PeerRun {
   readonly notes: string[];
 }
 
+/** What a caller other than the bench may change in a start (bench/reload-profile.ts). */
+export interface StartOptions {
+  /** Check timing of the config (default: the place's, timingFor(where)). */
+  readonly timing?: Timing;
+  /** Extra environment of the daemon (e.g. NODE_OPTIONS=--cpu-prof). */
+  readonly env?: NodeJS.ProcessEnv;
+}
+
 /** A daemon this benchmark can start. */
 export interface Peer {
   readonly name: 'ldirectord-ng' | 'ldirectord-ng-mem' | 'ldirectord' | 'keepalived';
-  start(s: Scenario, dir: string, where: Where): PeerRun;
+  start(s: Scenario, dir: string, where: Where, opts?: StartOptions): PeerRun;
 }
 
 const epochMs = (): number => performance.timeOrigin + performance.now();
@@ -131,13 +139,13 @@ function startProcess(cmd: string, args: string[], dir: string, env: NodeJS.Proc
 }
 
 /** Common shape of a run whose config is an ldirectord.cf reloaded with SIGHUP. */
-function ldirectordLikeRun(child: ChildProcess, cfg: string, s: Scenario, dir: string, where: Where, events: () => IpvsEvent[], stopExtra: () => void = () => undefined, perf?: PeerRun['perf']): PeerRun {
+function ldirectordLikeRun(child: ChildProcess, cfg: string, s: Scenario, dir: string, timing: Timing, events: () => IpvsEvent[], stopExtra: () => void = () => undefined, perf?: PeerRun['perf']): PeerRun {
   return {
     ...(perf ? { perf } : {}),
     pid: child.pid ?? -1,
     events,
     reload(change) {
-      writeFileSync(cfg, ldirectordCf(s, { logfile: path.join(dir, 'ldirectord.log'), weightOverride: change, supervised: true, timing: timingFor(where) }));
+      writeFileSync(cfg, ldirectordCf(s, { logfile: path.join(dir, 'ldirectord.log'), weightOverride: change, supervised: true, timing }));
       child.kill('SIGHUP');
     },
     alive: () => child.exitCode === null && child.signalCode === null,
@@ -172,31 +180,32 @@ function startRecorded(argv: string[], dir: string, env: NodeJS.ProcessEnv = {})
 /** Debian's Perl ldirectord; on the host its ipvsadm is the recording fake. */
 export const perlLdirectord: Peer = {
   name: 'ldirectord',
-  start(s, dir, where) {
+  start(s, dir, where, opts = {}) {
     const cfg = path.join(dir, 'bench.cf');
-    writeFileSync(cfg, ldirectordCf(s, { logfile: path.join(dir, 'ldirectord.log'), supervised: true, timing: timingFor(where) }));
+    const timing = opts.timing ?? timingFor(where);
+    writeFileSync(cfg, ldirectordCf(s, { logfile: path.join(dir, 'ldirectord.log'), supervised: true, timing }));
     if (where === 'host') {
-      const { child, reader } = startRecorded(['/usr/sbin/ldirectord', cfg, 'start'], dir);
-      return ldirectordLikeRun(child, cfg, s, dir, where, () => reader.events());
+      const { child, reader } = startRecorded(['/usr/sbin/ldirectord', cfg, 'start'], dir, opts.env);
+      return ldirectordLikeRun(child, cfg, s, dir, timing, () => reader.events());
     }
     const poller = new ProcIpvsPoller();
     poller.start();
-    const child = startProcess('/usr/sbin/ldirectord', [cfg, 'start'], dir);
-    return ldirectordLikeRun(child, cfg, s, dir, where, () => poller.events(), () => poller.stop());
+    const child = startProcess('/usr/sbin/ldirectord', [cfg, 'start'], dir, opts.env);
+    return ldirectordLikeRun(child, cfg, s, dir, timing, () => poller.events(), () => poller.stop());
   },
 };
 
 /** How ldirectord-ng is started: its pid file and control socket in a private directory, and how to read its "perf" figures. */
-function ngCommon(dir: string, where: Where, s: Scenario): { cfg: string; bin: string; env: NodeJS.ProcessEnv; perf: NonNullable<PeerRun['perf']>; cleanup: () => void } {
+function ngCommon(dir: string, timing: Timing, s: Scenario, extraEnv: NodeJS.ProcessEnv = {}): { cfg: string; bin: string; env: NodeJS.ProcessEnv; perf: NonNullable<PeerRun['perf']>; cleanup: () => void } {
   const cfg = path.join(dir, 'bench.cf');
-  writeFileSync(cfg, ldirectordCf(s, { logfile: path.join(dir, 'ldirectord.log'), supervised: true, timing: timingFor(where) }));
+  writeFileSync(cfg, ldirectordCf(s, { logfile: path.join(dir, 'ldirectord.log'), supervised: true, timing }));
   // Not in the work directory: in the guest that is a 9p mount, where a Unix socket cannot be bound.
   const rundir = mkdtempSync(path.join(os.tmpdir(), 'ldng-bench-'));
   const sock = controlSocketPath(rundir, path.basename(cfg));
   return {
     cfg,
     bin: path.join(ROOT, 'bin', 'ldirectord'),
-    env: { LDIRD_RUNDIR: rundir, LDIRD_CONTROL_DIR: rundir },
+    env: { ...extraEnv, LDIRD_RUNDIR: rundir, LDIRD_CONTROL_DIR: rundir },
     perf: async () => {
       const snap = await queryControl(sock, 5000);
       return { answered: snap !== undefined, perf: parsePerf(snap) };
@@ -213,16 +222,17 @@ function ngCommon(dir: string, where: Where, s: Scenario): { cfg: string; bin: s
  */
 export const ngLdirectord: Peer = {
   name: 'ldirectord-ng',
-  start(s, dir, where) {
-    const { cfg, bin, env, perf, cleanup } = ngCommon(dir, where, s);
+  start(s, dir, where, opts = {}) {
+    const timing = opts.timing ?? timingFor(where);
+    const { cfg, bin, env, perf, cleanup } = ngCommon(dir, timing, s, opts.env);
     if (where === 'host') {
       const { child, reader } = startRecorded([bin, cfg, 'start'], dir, { ...env, LDIRD_IPVS: 'ipvsadm' });
-      return ldirectordLikeRun(child, cfg, s, dir, where, () => reader.events(), cleanup, perf);
+      return ldirectordLikeRun(child, cfg, s, dir, timing, () => reader.events(), cleanup, perf);
     }
     const poller = new ProcIpvsPoller();
     poller.start();
     const child = startProcess(bin, [cfg, 'start'], dir, env);
-    return ldirectordLikeRun(child, cfg, s, dir, where, () => poller.events(), () => (poller.stop(), cleanup()), perf);
+    return ldirectordLikeRun(child, cfg, s, dir, timing, () => poller.events(), () => (poller.stop(), cleanup()), perf);
   },
 };
 
@@ -234,23 +244,25 @@ export const ngLdirectord: Peer = {
  */
 export const ngInMemory: Peer = {
   name: 'ldirectord-ng-mem',
-  start(s, dir, where) {
+  start(s, dir, where, opts = {}) {
     if (where !== 'host') throw new Error('the in-memory IPVS run is for the host only (the guest has a kernel)');
-    const { cfg, bin, env, perf, cleanup } = ngCommon(dir, where, s);
+    const timing = opts.timing ?? timingFor(where);
+    const { cfg, bin, env, perf, cleanup } = ngCommon(dir, timing, s, opts.env);
     const log = path.join(dir, 'fake-calls.log');
     const child = startProcess(bin, [cfg, 'start'], dir, { ...env, LDIRD_IPVS: 'fake', LDIRD_FAKE_RECORD: log });
     const reader = new IpvsadmLogReader(log);
-    return ldirectordLikeRun(child, cfg, s, dir, where, () => reader.events(), cleanup, perf);
+    return ldirectordLikeRun(child, cfg, s, dir, timing, () => reader.events(), cleanup, perf);
   },
 };
 
 /** Debian's keepalived, checker only; it refuses to run without kernel IPVS, so guest only. */
 export const keepalived: Peer = {
   name: 'keepalived',
-  start(s, dir, where) {
+  start(s, dir, where, opts = {}) {
     if (where === 'host') throw new Error('keepalived needs kernel IPVS ("IPVS: Can\'t initialize ipvs"): guest only');
     const conf = path.join(dir, 'keepalived.conf');
-    writeFileSync(conf, keepalivedConf(s, { timing: timingFor(where) }));
+    const timing = opts.timing ?? timingFor(where);
+    writeFileSync(conf, keepalivedConf(s, { timing }));
     // keepalived ignores an unknown or invalid keyword with a message and runs on: a config it did not take
     // in full would measure other work than ours, so its own config test must be silent.
     const test = spawnSync('/usr/sbin/keepalived', ['-t', '-l', '-f', conf], { encoding: 'utf8' });
@@ -258,12 +270,12 @@ export const keepalived: Peer = {
     if (test.status !== 0 || complaints !== '') throw new Error(`keepalived -t rejects part of the bench config: ${complaints.split('\n').slice(0, 3).join(' | ')}`);
     const poller = new ProcIpvsPoller();
     poller.start();
-    const child = startProcess('/usr/sbin/keepalived', ['-n', '-l', '-C', '-f', conf, '-p', path.join(dir, 'k.pid'), '-c', path.join(dir, 'c.pid')], dir);
+    const child = startProcess('/usr/sbin/keepalived', ['-n', '-l', '-C', '-f', conf, '-p', path.join(dir, 'k.pid'), '-c', path.join(dir, 'c.pid')], dir, opts.env);
     return {
       pid: child.pid ?? -1,
       events: () => poller.events(),
       reload(change) {
-        writeFileSync(conf, keepalivedConf(s, { weightOverride: change, timing: timingFor(where) }));
+        writeFileSync(conf, keepalivedConf(s, { weightOverride: change, timing }));
         child.kill('SIGHUP');
       },
       alive: () => child.exitCode === null && child.signalCode === null,

@@ -1,4 +1,4 @@
-// Public surface of the ldirectord.cf parser: parseConfig(text, {file, resolver}) and its result types.
+// Public surface of the ldirectord.cf parser: parseConfig(text, {file, resolver, memo}) and its result types.
 import { parseText } from './parser.js';
 import { normalize, type NormalizeOptions, type NormalizeResult } from './normalize.js';
 
@@ -6,7 +6,7 @@ export type { ConfigDiagnostic, DiagnosticCode } from './diagnostics.js';
 export { formatDiagnostic } from './diagnostics.js';
 export type { Resolver, StaticResolverTables } from './resolver.js';
 export { staticResolver } from './resolver.js';
-export { portToService, serviceToPort } from './normalize.js';
+export { portToService, serviceToPort, ParseMemo } from './normalize.js';
 
 /** Options of parseConfig: file for positions, name resolver, director host name. */
 export type ParseOptions = NormalizeOptions;

@@ -22,6 +22,8 @@ export interface NormalizeOptions {
   readonly resolver: Resolver;
   /** This director's host name, for ftp/sip login defaults (upstream: $HOSTNAME or uname -n). */
   readonly hostname?: string;
+  /** The previous parse of the same file (a reload): unchanged virtual blocks are taken from it, not re-read. */
+  readonly memo?: ParseMemo;
 }
 
 /** A frozen Config plus warnings, or every diagnostic found (errors and warnings); parseConfig returns it too. */
@@ -78,9 +80,45 @@ interface Flags {
   upper?: number;
 }
 
+/** What one virtual block left for the next parse (ParseMemo). */
+interface BlockMemo {
+  readonly built: Built;
+  /** The warnings it reported (a block with errors is not remembered). */
+  readonly diags: readonly ConfigDiagnostic[];
+  /** Real servers it expanded to (MAX_REALS counts them). */
+  readonly reals: number;
+}
+
+/**
+ * Memory of the last successful parse of one file, for the next (issue 16 item 4: a one-line reload at
+ * 10,000 reals re-read every block). A virtual block whose text, position, file and director host name are
+ * unchanged gives the same result, so it is taken as it was: the same frozen VirtualService object, when the
+ * globals it inherits are unchanged too, which lets the health and reconcile sides see "unchanged" by
+ * identity. Blocks that asked the resolver are always read again (a name may resolve differently now),
+ * as are blocks with errors. Opaque: parseConfig reads and updates it; the caller only keeps it.
+ */
+export class ParseMemo {
+  /** `file \0 hostname` the blocks were read with. */
+  private scope = '';
+  private blocks = new Map<string, BlockMemo>();
+
+  /** @internal the block read under `key`, if any, with `scope`. */
+  get(scope: string, key: string): BlockMemo | undefined {
+    return scope === this.scope ? this.blocks.get(key) : undefined;
+  }
+
+  /** @internal replaces the memory with the blocks of a successful parse. */
+  set(scope: string, blocks: Map<string, BlockMemo>): void {
+    this.scope = scope;
+    this.blocks = blocks;
+  }
+}
+
 /** Per-run context: diagnostics and a memoised resolver. */
 class Ctx implements Reporter {
   readonly diags: ConfigDiagnostic[] = [];
+  /** Calls answered by the resolver (not by the address's own text); a block that made one is not memoised. */
+  resolverCalls = 0;
   private readonly seen = new Set<string>();
   private readonly hostCache = new Map<string, Promise<string | undefined>>();
   private readonly servCache = new Map<string, Promise<number | undefined>>();
@@ -121,6 +159,7 @@ class Ctx implements Reporter {
     const v6 = canonicalIPv6(n);
     if (v6 !== undefined) return af === 'inet6' ? v6 : undefined;
     if (n === '' || /[\s\0]/.test(n)) return undefined;
+    this.resolverCalls++;
     const key = `${af}|${n}`;
     let p = this.hostCache.get(key);
     if (!p) {
@@ -140,6 +179,7 @@ class Ctx implements Reporter {
       return n >= 0 && n < 65536 ? n : undefined;
     }
     if (protocol === 'fwm') return undefined;
+    this.resolverCalls++;
     const key = `${protocol}|${name}`;
     let p = this.servCache.get(key);
     if (!p) {
@@ -444,6 +484,8 @@ interface Built {
   server?: string;
   fallback?: Fallback;
   reals: RealServer[];
+  /** buildVirtual's result and the globals it was built with (kept for a memoised block's next parse). */
+  out?: { readonly globals: string; readonly virtual: VirtualService };
 }
 
 /** Resolves one finished block as upstream does after the block ends: fallback, virtual, reals. */
@@ -505,11 +547,11 @@ export async function normalize(raw: RawConfig, opts: NormalizeOptions): Promise
   // Global fallbacks are resolved where they appear, as upstream does; keep the last of each family.
   let gfb: Promise<GlobalFallback | undefined> = Promise.resolve(undefined);
   let gfb6: Promise<GlobalFallback | undefined> = Promise.resolve(undefined);
+  const scope = `${raw.file}\0${ctx.hostname}`;
+  const memo = new Map<string, BlockMemo>();
   for (const item of raw.items) {
     if (item.kind === 'virtual') {
-      const v = startVirtual(item.v, ctx);
-      readBlock(item.v, v, ctx);
-      const b = await finishVirtual(v, item.v.endLine, ctx);
+      const b = await readVirtual(item.v, ctx, scope, opts.memo, memo);
       const id = virtualId(b);
       if (id !== undefined) {
         if (seenIds.has(id)) ctx.error(b.endLine, 'DUPLICATE_VIRTUAL', `duplicate virtual server (${id})`);
@@ -572,9 +614,47 @@ export async function normalize(raw: RawConfig, opts: NormalizeOptions): Promise
     ...(g.metrics !== undefined ? { metrics: g.metrics } : {}),
     lines: { ...globalLines },
   };
-  const virtuals = built.map((b) => buildVirtual(b, g, global, ctx.file));
+  // Everything of the globals a virtual may inherit (all of them: a rule added to buildVirtual stays covered).
+  const inherited = opts.memo ? JSON.stringify([g, global.fallback, global.fallback6]) : '';
+  const virtuals = built.map((b) => {
+    if (b.out?.globals !== inherited || !opts.memo) b.out = { globals: inherited, virtual: buildVirtual(b, g, global, ctx.file) };
+    return b.out.virtual;
+  });
   const config: Config = { pos: { file: ctx.file, line: 0 }, global, virtuals };
+  opts.memo?.set(scope, memo);
   return { ok: true, config: deepFreeze(config), warnings: ctx.diags };
+}
+
+/**
+ * Reads one virtual block, or takes it from `previous` when its text and position are unchanged (its
+ * warnings are reported again, its reals counted again); `next` collects what the next parse may reuse.
+ */
+async function readVirtual(rv: RawVirtual, ctx: Ctx, scope: string, previous: ParseMemo | undefined, next: Map<string, BlockMemo>): Promise<Built> {
+  if (!previous) {
+    const v = startVirtual(rv, ctx);
+    readBlock(rv, v, ctx);
+    return finishVirtual(v, rv.endLine, ctx);
+  }
+  const key = `${rv.line}:${rv.endLine}:${rv.af}\n${rv.source}`;
+  const hit = previous.get(scope, key);
+  // Over the cap a fresh read reports where (MAX_REALS); under it the block reads as before.
+  if (hit && ctx.realsExpanded + hit.reals <= MAX_REALS) {
+    for (const d of hit.diags) ctx.warn(d.line, d.code, d.message);
+    ctx.realsExpanded += hit.reals;
+    next.set(key, hit);
+    return hit.built;
+  }
+  const d0 = ctx.diags.length;
+  const calls = ctx.resolverCalls;
+  const reals = ctx.realsExpanded;
+  const v = startVirtual(rv, ctx);
+  readBlock(rv, v, ctx);
+  const b = await finishVirtual(v, rv.endLine, ctx);
+  // Its own lines only: a global fallback resolved meanwhile may have reported too.
+  const last = rv.line + rv.source.split('\n').length - 1;
+  const diags = ctx.diags.slice(d0).filter((d) => d.line >= rv.line && d.line <= last);
+  if (ctx.resolverCalls === calls && diags.every((d) => d.severity === 'warning')) next.set(key, { built: b, diags, reals: ctx.realsExpanded - reals });
+  return b;
 }
 
 /** ld_setup for one virtual: timeouts lookup order, counts, effective fallback and inherited globals. */

@@ -24,6 +24,8 @@ export interface RawVirtual {
   readonly directives: readonly RawDirective[];
   /** Directive texts inside the block that have no `name =` shape. */
   readonly unknown: readonly { readonly line: number; readonly raw: string }[];
+  /** The block's lines as written (the virtual= line to the last line before endLine): a reload's memo key. */
+  readonly source: string;
 }
 
 /** Outer-context items in file order. */
@@ -77,7 +79,7 @@ export function parseText(text: string, file: string): RawConfig {
       const endLine = j < lines.length ? j + 1 : lines.length;
       items.push({
         kind: 'virtual',
-        v: { af: vm[1] ? 'inet6' : 'inet', value: vm[2]!, line: n, endLine, directives, unknown },
+        v: { af: vm[1] ? 'inet6' : 'inet', value: vm[2]!, line: n, endLine, directives, unknown, source: lines.slice(i, j).join('\n') },
       });
       if (j < lines.length && isBlank(lines[j]!)) blankEndedBlockAt = j + 1;
       i = j;

@@ -116,7 +116,7 @@ export async function runDaemonCommand(req: DaemonReq, env: CommandEnv = {}): Pr
 
   const start = async (): Promise<number> => {
     if (isDaemonChild()) {
-      return runFg({ configPath, cfgName, debug: false, supervised: false, pidFile: ownPidFile, logfile: g.logfile, initial, lockDir: dir });
+      return runFg({ configPath, cfgName, debug: false, supervised: false, pidFile: ownPidFile, logfile: g.logfile, initial, parse, lockDir: dir });
     }
     const now = findDaemon(dir, cfgName, configPath);
     // A live ldirectord that is not ours (no LDIRD_NG_CONFIG: Debian's Perl one) holds the pid file:
@@ -130,7 +130,7 @@ export async function runDaemonCommand(req: DaemonReq, env: CommandEnv = {}): Pr
     for (const w of initial.warnings) err(`${w}\n`);
     if (foreground) {
       log.log(msg.startingWithPid(process.pid));
-      return runFg({ configPath, cfgName, debug: req.debug, supervised: g.supervised, pidFile: undefined, logfile: g.logfile, initial, lockDir: dir });
+      return runFg({ configPath, cfgName, debug: req.debug, supervised: g.supervised, pidFile: undefined, logfile: g.logfile, initial, parse, lockDir: dir });
     }
     log.log(msg.startingDaemon());
     const script = env.script ?? process.argv[1];

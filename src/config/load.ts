@@ -1,7 +1,7 @@
 // The one config pipeline: read the file, parse it with the system resolver, add file-system warnings.
 import { readFileSync, statSync } from 'node:fs';
 import { hostname as osHostname } from 'node:os';
-import { formatDiagnostic, parseConfig, type ConfigDiagnostic, type ParseResult, type Resolver } from '../../parsers/ldirectord-cf/index.js';
+import { formatDiagnostic, parseConfig, ParseMemo, type ConfigDiagnostic, type ParseResult, type Resolver } from '../../parsers/ldirectord-cf/index.js';
 import type { Config } from '../model/config.js';
 import { systemResolver } from './resolver.js';
 import { logFileProblem } from '../log/file.js';
@@ -11,6 +11,8 @@ export interface LoadOptions {
   readonly resolver?: Resolver;
   /** Director host name for ftp/sip defaults; default $HOSTNAME, else uname -n (as upstream). */
   readonly hostname?: string;
+  /** The previous parse of this file (a daemon's reloads): unchanged virtual blocks are reused. */
+  readonly memo?: ParseMemo;
 }
 
 /** A parse outcome with diagnostics already rendered as log lines. */
@@ -50,7 +52,9 @@ export async function readConfigFile(path: string): Promise<{ readonly ok: true;
  * pipeline every entry point uses (loadConfig, makeParse for start, reload and status).
  */
 export async function parseConfigText(text: string, path: string, opts: LoadOptions = {}): Promise<ParseResult> {
-  const res = await parseConfig(text, { file: path, resolver: opts.resolver ?? systemResolver(), hostname: opts.hostname ?? directorHostname() });
+  const res = await parseConfig(text, {
+    file: path, resolver: opts.resolver ?? systemResolver(), hostname: opts.hostname ?? directorHostname(), ...(opts.memo ? { memo: opts.memo } : {}),
+  });
   if (!res.ok) return res;
   // Upstream opens logfile= for append at parse time (creating it) and rejects the config when it cannot
   // (spec §2.5); skipped under supervised=yes, where lines go to stdout.
@@ -77,10 +81,15 @@ export async function loadConfig(path: string, opts: LoadOptions = {}): Promise<
   return parseConfigText(read.text, path, opts);
 }
 
-/** The daemon's ParseFn (start, reload, status): parseConfigText with diagnostics rendered as log lines. */
+/**
+ * The daemon's ParseFn (start, reload, status): parseConfigText with diagnostics rendered as log lines. It
+ * remembers its last parse, so a reload re-reads only the virtual blocks that changed and hands the
+ * unchanged ones on as the same objects (the check plan and the reconciler then skip them by identity).
+ */
 export function makeParse(resolver: Resolver = systemResolver()): ParseFn {
+  const memo = new ParseMemo();
   return async (text, file): Promise<LoadOutcome> => {
-    const r = await parseConfigText(text, file, { resolver });
+    const r = await parseConfigText(text, file, { resolver, memo });
     if (!r.ok) return { ok: false, errors: r.diagnostics.map(formatDiagnostic) };
     return { ok: true, config: r.config, warnings: r.warnings.map(formatDiagnostic) };
   };

@@ -6,7 +6,7 @@ import { runShell } from './hooks/exec.js';
 import { FakeIpvs, createIpvs, formatFakeCall } from '../ipvs/index.js';
 import type { FakeCall, Ipvs } from '../ipvs/index.js';
 import { LdLogger, logTargetFor, msg } from '../log/index.js';
-import type { InitialConfig } from '../config/reload.js';
+import type { InitialConfig, ParseFn } from '../config/reload.js';
 import { Daemon } from './daemon.js';
 import { schedulerHealthFactory } from './health.js';
 import { directorHostname, makeParse } from '../config/load.js';
@@ -30,6 +30,8 @@ export interface ForegroundRequest {
   readonly logfile: string;
   /** The config as parsed by the command: the daemon starts from it instead of reading the file again. */
   readonly initial?: InitialConfig;
+  /** The ParseFn that parsed `initial`: it remembers that parse, so the first reload re-reads only what changed. */
+  readonly parse?: ParseFn;
   /** Where the per-config lock lives (default runDir()). */
   readonly lockDir?: string;
 }
@@ -180,7 +182,7 @@ export async function runForeground(req: ForegroundRequest): Promise<number> {
     process.exit(1);
   });
 
-  const parse = makeParse();
+  const parse = req.parse ?? makeParse();
   const host = directorHostname();
   // Hooks and execute= instances must not inherit the "you are the daemon" markers.
   const hookEnv = { ...process.env };

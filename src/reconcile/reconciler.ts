@@ -6,7 +6,7 @@ import type { IpvsOp, IpvsState, ServiceKey } from '../model/ipvs.js';
 import { destKey, hostPort, kernelPort, serviceKey } from '../model/keys.js';
 import { apply } from './apply.js';
 import type { ApplyReport } from './apply.js';
-import { desiredState, indexObserved, observedReals, programmedKey } from './desired.js';
+import { desiredState, indexObserved, observedReals, programmedKey, svcKeyOf } from './desired.js';
 import type { DesiredService, HealthLookup, VirtualTarget } from './desired.js';
 import type { PlannedOp, ReconcileEvent } from './operations.js';
 import { LatencyHistogram } from './latency.js';
@@ -38,6 +38,26 @@ export interface ReconcilerDeps {
   readonly readMs?: number;
   /** Called with the events of every applied batch (e-mail alerts). */
   readonly onEvents?: (events: readonly ReconcileEvent[]) => void;
+}
+
+/** serviceKey() and the programmedKey() of every real of a target. */
+interface TargetKeys {
+  readonly svc: string;
+  readonly reals: readonly string[];
+}
+
+// Targets are immutable and an unchanged virtual keeps its target object across reloads (targetsFromConfig),
+// so its key texts are computed once, not at every setTargets (10,000 strings per reload at 10,000 reals).
+const targetKeys = new WeakMap<VirtualTarget, TargetKeys>();
+
+function keysOf(t: VirtualTarget): TargetKeys {
+  let k = targetKeys.get(t);
+  if (!k) {
+    const svc = svcKeyOf(t);
+    k = { svc, reals: t.reals.map((r) => programmedKey(svc, destKey({ af: r.af, addr: r.addr, port: kernelPort(t.svc.key, r.fwd, r.port) }))) };
+    targetKeys.set(t, k);
+  }
+  return k;
 }
 
 /** The fallbackcommand's arguments: "<vip>:<vport> <protocol>", fwmark ":0 fwm" (spec §4.5). */
@@ -79,9 +99,9 @@ export class Reconciler {
 
   /** Replaces the owned virtual services (start, reload); services that disappear are retired. */
   setTargets(targets: readonly VirtualTarget[]): void {
-    const next = new Set(targets.map((t) => serviceKey(t.svc.key)));
+    const next = new Set(targets.map((t) => keysOf(t).svc));
     for (const old of this.targets) {
-      const k = serviceKey(old.svc.key);
+      const k = keysOf(old).svc;
       if (!next.has(k)) {
         this.retired.set(k, { key: old.svc.key, label: old.label });
         this.fallbackState.delete(k);
@@ -89,10 +109,9 @@ export class Reconciler {
     }
     for (const k of next) this.retired.delete(k);
     // A real that left the config and comes back later is new again (upstream adds it on reload).
-    const stillConfigured = new Set(
-      targets.flatMap((t) => t.reals.map((r) => programmedKey(serviceKey(t.svc.key), destKey({ af: r.af, addr: r.addr, port: kernelPort(t.svc.key, r.fwd, r.port) })))),
-    );
-    for (const k of [...this.programmed]) if (!stillConfigured.has(k)) this.programmed.delete(k);
+    const stillConfigured = new Set<string>();
+    for (const t of targets) for (const k of keysOf(t).reals) stillConfigured.add(k);
+    for (const k of this.programmed) if (!stillConfigured.has(k)) this.programmed.delete(k);
     this.targets = targets;
     this.targetsPass = this.runner.nextPass;
     // A config change is not coalesced with health traffic: its pass runs now, or right after the running one.

@@ -50,29 +50,45 @@ function fallbackOf(v: VirtualService, f: Fallback | undefined): FallbackTarget 
   return { af: f.af, addr: f.address, port: f.port ?? v.port, fwd: FWD[f.forward] };
 }
 
+/**
+ * The target of each virtual object already converted, with the one global it also depends on. Configs
+ * are frozen and a reload hands unchanged virtuals on as the same objects (ParseMemo), so an unchanged
+ * virtual keeps its target object and the reconciler sees it unchanged by identity (issue 16 item 4).
+ */
+const converted = new WeakMap<VirtualService, { readonly readdQuiescent: boolean; readonly target: VirtualTarget }>();
+
 /** Every virtual of the config as a reconciler target, in config order. */
 export function targetsFromConfig(config: Config): VirtualTarget[] {
+  const readdQuiescent = config.global.readdQuiescent;
   return config.virtuals.map((v) => {
-    const reals: RealTarget[] = v.reals.map((r) => ({
-      id: realKey(r),
-      af: r.af,
-      addr: r.address,
-      port: r.port,
-      fwd: FWD[r.forward],
-      weight: r.weight,
-      uThresh: r.upperThreshold ?? 0,
-      lThresh: r.lowerThreshold ?? 0,
-    }));
-    const fallback = fallbackOf(v, v.effectiveFallback);
-    return {
-      svc: serviceSpecOf(v),
-      label: v.display,
-      reals,
-      ...(fallback ? { fallback } : {}),
-      quiescent: v.quiescent,
-      readdQuiescent: config.global.readdQuiescent,
-      cleanStop: v.cleanStop,
-      ...(v.fallbackCommand ? { fallbackCommand: v.fallbackCommand } : {}),
-    };
+    const known = converted.get(v);
+    if (known?.readdQuiescent === readdQuiescent) return known.target;
+    const target = targetOf(v, readdQuiescent);
+    converted.set(v, { readdQuiescent, target });
+    return target;
   });
+}
+
+function targetOf(v: VirtualService, readdQuiescent: boolean): VirtualTarget {
+  const reals: RealTarget[] = v.reals.map((r) => ({
+    id: realKey(r),
+    af: r.af,
+    addr: r.address,
+    port: r.port,
+    fwd: FWD[r.forward],
+    weight: r.weight,
+    uThresh: r.upperThreshold ?? 0,
+    lThresh: r.lowerThreshold ?? 0,
+  }));
+  const fallback = fallbackOf(v, v.effectiveFallback);
+  return {
+    svc: serviceSpecOf(v),
+    label: v.display,
+    reals,
+    ...(fallback ? { fallback } : {}),
+    quiescent: v.quiescent,
+    readdQuiescent,
+    cleanStop: v.cleanStop,
+    ...(v.fallbackCommand ? { fallbackCommand: v.fallbackCommand } : {}),
+  };
 }
