@@ -198,7 +198,7 @@ export class Reconciler {
     const verdicts = this.verdicts;
     this.verdicts = new Map();
     this.kernelWaitMs = 0;
-    const observed = await this.kernel(this.read());
+    const observed = await this.kernel(this.read(this.runner.passCount === this.targetsPass));
     this.observed = observed;
     const index = indexObserved(observed);
     const desired = desiredState(this.targets, this.deps.health, observed, this.programmed, index);
@@ -230,11 +230,15 @@ export class Reconciler {
     }
   }
 
-  /** The table for this pass: the carried-forward model while it is younger than readMs, else a kernel read. */
-  private async read(): Promise<IpvsState> {
+  /**
+   * The table for this pass: the carried-forward model while it is younger than readMs, else a kernel read.
+   * The pass carrying a config change (`configPass`) uses the model even when it is due for a read: reading
+   * and re-modelling 10,000 reals took longer than the whole reload (issue 16 item 4); the next pass reads.
+   */
+  private async read(configPass = false): Promise<IpvsState> {
     const readMs = this.deps.readMs ?? 0;
     const now = this.deps.clock.now();
-    if (this.model && now - this.model.readAt < readMs) return this.model.snapshot();
+    if (this.model && (configPass || now - this.model.readAt < readMs)) return this.model.snapshot();
     const observed = await this.deps.ipvs.snapshot();
     this.model = readMs > 0 ? await TableModel.of(observed, now) : undefined;
     return observed;

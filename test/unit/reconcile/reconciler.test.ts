@@ -319,4 +319,27 @@ describe('Reconciler with readMs (passes plan against the last read plus its own
     expect(reads()).toBe(1);
     expect(lines(ipvs.dump())).toContain('-a -t 10.0.0.1:80 -r 10.0.0.2:80 -g -w 0');
   });
+
+  it('the pass carrying a config change plans against the model even when a read is due; the next pass reads', async () => {
+    const ipvs = new FakeIpvs();
+    const clock = new ManualClock();
+    const rec = new Reconciler({ ipvs, logger: new MemoryLogger(), clock, health: () => 'up', resyncMs: 100_000, readMs: 5000 });
+    const reads = () => ipvs.calls.filter((c) => c.op.op === 'snapshot').length;
+    rec.setTargets([target()]);
+    rec.start();
+    clock.advance(0);
+    await rec.whenApplied();
+    expect(reads()).toBe(1);
+    clock.advance(6000);
+    ipvs.clearCalls();
+    rec.setTargets([target({ reals: [real('10.0.0.2'), { ...real('10.0.0.3'), weight: 2 }] })]);
+    // Started on a microtask: no clock step is needed for a config change.
+    await rec.whenApplied();
+    expect([reads(), ipvs.ops.map((o) => o.op)]).toEqual([0, ['editDest']]);
+    rec.request();
+    clock.advance(100);
+    await rec.whenIdle();
+    expect(reads()).toBe(1);
+    await rec.stop();
+  });
 });

@@ -192,6 +192,28 @@ describe('Runner', () => {
     await runner.stop();
   });
 
+  it('an urgent request starts on a microtask, before any timer or I/O of this turn (a reload does not queue behind checks)', async () => {
+    const { clock, runner, starts } = setup();
+    runner.start();
+    clock.advance(0);
+    await tick();
+    clock.advance(10);
+    const order: string[] = [];
+    setImmediate(() => order.push('immediate'));
+    runner.request(true);
+    runner.request(true); // once
+    runner.request(); // the queued pass covers it
+    await Promise.resolve();
+    order.push(`passes ${starts.length}`);
+    await tick();
+    expect(order).toEqual(['passes 2', 'immediate']);
+    expect(starts).toEqual([0, 10]);
+    clock.advance(1000); // no second pass for the coalesced requests (the resync is at 5010)
+    await tick();
+    expect(starts).toEqual([0, 10]);
+    await runner.stop();
+  });
+
   it('whenPassed waits for one pass, never for the runner to fall idle (requests during every pass cannot starve it)', async () => {
     let release: () => void = () => undefined;
     const box: { runner: Runner | undefined } = { runner: undefined };
