@@ -184,8 +184,11 @@ const SETTLED = Object.freeze(Object.assign(new Error('check settled'), { name: 
  */
 export class HealthScheduler {
   private readonly states = new Map<string, JobState>();
-  /** (virtual, real) pair → the jobs checking it: lookup() runs once per real per reconcile pass, so it must not scan. */
-  private readonly byMember = new Map<string, JobState[]>();
+  /**
+   * virtualKey → realKey → the jobs checking that pair: lookup() runs once per real per reconcile pass, so it
+   * must not scan, nor build a key text (10,000 strings per pass at 10,000 reals).
+   */
+  private readonly byMember = new Map<string, Map<string, JobState[]>>();
   private readonly planner = new CheckPlanner();
   /** Jobs due and waiting for a slot, in due order from `head` on (a retired job is skipped, not spliced out). */
   private queue: JobState[] = [];
@@ -239,7 +242,7 @@ export class HealthScheduler {
 
   /** Checked state of one real in one virtual; undefined while unchecked (a bound function, safe to pass around). */
   readonly lookup = (virtualKey: string, realKey: string): 'up' | 'down' | undefined => {
-    const list = this.byMember.get(`${virtualKey} ${realKey}`);
+    const list = this.byMember.get(virtualKey)?.get(realKey);
     if (list === undefined) return undefined;
     for (const s of list) if (s.health.state !== 'unknown') return s.health.state;
     return undefined;
@@ -305,21 +308,22 @@ export class HealthScheduler {
   /** Adds a job's pairs to byMember (in job order: lookup takes the first checked job of a pair). */
   private index(s: JobState): void {
     for (const m of s.job.members) {
-      const k = memberKey(m);
-      const list = this.byMember.get(k);
+      let reals = this.byMember.get(m.virtualKey);
+      if (!reals) this.byMember.set(m.virtualKey, (reals = new Map()));
+      const list = reals.get(m.realKey);
       if (list) list.push(s);
-      else this.byMember.set(k, [s]);
+      else reals.set(m.realKey, [s]);
     }
   }
 
   private unindex(s: JobState): void {
     for (const m of s.job.members) {
-      const k = memberKey(m);
-      const list = this.byMember.get(k);
-      if (!list) continue;
+      const reals = this.byMember.get(m.virtualKey);
+      const list = reals?.get(m.realKey);
+      if (!reals || !list) continue;
       const rest = list.filter((x) => x !== s);
-      if (rest.length) this.byMember.set(k, rest);
-      else this.byMember.delete(k);
+      if (rest.length) reals.set(m.realKey, rest);
+      else if (reals.delete(m.realKey) && reals.size === 0) this.byMember.delete(m.virtualKey);
     }
   }
 

@@ -74,6 +74,8 @@ export interface DesiredService {
   readonly dests: readonly DestSpec[];
   /** destKey() of each of `dests`, same order (desiredState computed them already; plan need not again). */
   readonly destKeys?: readonly string[];
+  /** serviceKey() of `svc` (likewise). */
+  readonly svcKey?: string;
   /** Every configured destination by destKey (present or not), to name it in log lines. */
   readonly known: ReadonlyMap<string, KnownDest>;
   /** True when no real is up (fallback time); undefined while unchecked reals leave it open. */
@@ -130,13 +132,23 @@ const NO_DESTS: ReadonlyMap<string, IpvsDest> = new Map();
 export function observedReals(desired: DesiredState, observed: IpvsState, index: ObservedIndex = indexObserved(observed)): string[] {
   const out: string[] = [];
   for (const s of desired.services) {
-    const sk = serviceKey(s.svc.key);
-    for (const dk of index.get(sk)?.dests.keys() ?? []) {
-      if (s.known.get(dk)?.role === 'real') out.push(programmedKey(sk, dk));
+    const sk = s.svcKey ?? serviceKey(s.svc.key);
+    const entry = index.get(sk);
+    if (!entry) continue;
+    // The same desired service and observed entry (both immutable) hold the same reals: listed once.
+    let memo = observedMemo.get(s);
+    if (memo?.entry !== entry) {
+      const keys: string[] = [];
+      for (const dk of entry.dests.keys()) if (s.known.get(dk)?.role === 'real') keys.push(programmedKey(sk, dk));
+      memo = { entry, keys };
+      observedMemo.set(s, memo);
     }
+    for (const k of memo.keys) out.push(k);
   }
   return out;
 }
+
+const observedMemo = new WeakMap<DesiredService, { readonly entry: ObservedEntry; readonly keys: readonly string[] }>();
 
 /**
  * Desired state: every configured virtual with its up reals at their weight, down reals quiesced
@@ -158,13 +170,14 @@ export function desiredState(
   for (const v of targets) {
     const sk = svcKeyOf(v);
     const entry = index.get(sk);
-    // Health of each real, in order: with the same target and the same observed service it decides the result.
-    const hs = v.reals.map((r) => health(sk, r.id));
+    // Health of each real, in order: with the same target and the same observed service it decides the result
+    // (compared in place: this runs for every real at every pass, so a hit allocates nothing).
     const memo = desiredMemo.get(v);
-    if (memo && memo.entry === entry && sameList(memo.health, hs)) {
+    if (memo && memo.entry === entry && sameHealth(memo.health, v.reals, sk, health)) {
       services.push(memo.out);
       continue;
     }
+    const hs = v.reals.map((r) => health(sk, r.id));
     let usedProgrammed = false;
     const obsDests = entry?.dests ?? NO_DESTS;
     const dests = new Map<string, DestSpec>();
@@ -226,7 +239,7 @@ export function desiredState(
       }
     }
     const fallbackActive = anyUp ? false : anyUnknownAbsent ? undefined : true;
-    const out: DesiredService = { svc: v.svc, label: v.label, dests: [...dests.values()], destKeys: [...dests.keys()], known, fallbackActive };
+    const out: DesiredService = { svc: v.svc, label: v.label, dests: [...dests.values()], destKeys: [...dests.keys()], svcKey: sk, known, fallbackActive };
     // The daemon's memory of what it programmed changes behind the inputs above: a result that read it is not kept.
     if (usedProgrammed) desiredMemo.delete(v);
     else desiredMemo.set(v, { entry, health: hs, out });
@@ -253,8 +266,8 @@ export function svcKeyOf(t: VirtualTarget): string {
   return k;
 }
 
-function sameList<T>(a: readonly T[], b: readonly T[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+function sameHealth(before: readonly (Health | undefined)[], reals: readonly RealTarget[], sk: string, health: HealthLookup): boolean {
+  if (before.length !== reals.length) return false;
+  for (let i = 0; i < reals.length; i++) if (before[i] !== health(sk, reals[i]!.id)) return false;
   return true;
 }

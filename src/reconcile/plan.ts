@@ -46,7 +46,7 @@ export function plan(desired: DesiredState, observed: IpvsState, options: PlanOp
   const index = options.index ?? indexObserved(observed);
   const wanted = new Set<string>();
   for (const want of desired.services) {
-    const sk = serviceKey(want.svc.key);
+    const sk = want.svcKey ?? serviceKey(want.svc.key);
     wanted.add(sk);
     const entry = index.get(sk);
     const memo = planned.get(want);
