@@ -265,44 +265,57 @@ export class HealthScheduler {
     this.deps = { checkers: this.opts.checkers, maintenanceDir: this.maintenanceDir, reverseLookup: this.reverseLookup };
     // Same default as the config loader's (upstream: $HOSTNAME, else uname -n).
     const hostname = this.opts.hostname ?? (process.env['HOSTNAME'] || osHostname());
-    // Unchanged virtuals come back as the same job objects: only what a reload changed costs anything.
-    const jobs = this.planner.plan(config, { hostname });
     const fresh: JobState[] = [];
-    const keep = new Set<string>();
-    for (const job of jobs) {
-      keep.add(job.id);
-      const old = this.states.get(job.id);
-      if (old) {
-        if (old.job === job) continue;
-        const before = new Set(old.job.members.map(memberKey));
-        this.unindex(old);
-        old.job = job;
-        this.index(old);
-        // A pair that joins an already checked real learns its state at once.
-        if (old.health.state !== 'unknown') {
-          for (const m of job.members) {
-            if (!before.has(memberKey(m))) this.emit(m, old.health.state, old.reason ?? 'state of the same real in another virtual');
-          }
-        }
-        continue;
+    // A reload that changed a few virtuals touches only their jobs (issue 16 item 4); else every job is looked at,
+    // and unchanged virtuals still come back as the same job objects.
+    const delta = this.states.size > 0 ? this.planner.replan(config, { hostname }) : undefined;
+    if (delta) {
+      for (const id of delta.removed) this.drop(id);
+      for (const job of delta.added) this.upsert(job, fresh);
+    } else {
+      const jobs = this.planner.plan(config, { hostname });
+      const keep = new Set<string>();
+      for (const job of jobs) {
+        keep.add(job.id);
+        this.upsert(job, fresh);
       }
-      const s: JobState = {
-        job, health: INITIAL_HEALTH, numConnects: FORCE_NEGOTIATE, lastStart: 0, maintenance: false, queued: false, removed: false, dueAt: undefined, running: undefined,
-      };
-      this.states.set(job.id, s);
-      this.index(s);
-      fresh.push(s);
-    }
-    if (keep.size !== this.states.size) {
-      for (const [id, s] of this.states) {
-        if (!keep.has(id)) {
-          this.retire(s);
-          this.unindex(s);
-          this.states.delete(id);
-        }
-      }
+      if (keep.size !== this.states.size) for (const id of [...this.states.keys()]) if (!keep.has(id)) this.drop(id);
     }
     this.stagger(fresh);
+  }
+
+  /** Takes in a planned job: a known id keeps its state (and schedule) with the new job; a new id starts unchecked. */
+  private upsert(job: CheckJob, fresh: JobState[]): void {
+    const old = this.states.get(job.id);
+    if (old) {
+      if (old.job === job) return;
+      const before = new Set(old.job.members.map(memberKey));
+      this.unindex(old);
+      old.job = job;
+      this.index(old);
+      // A pair that joins an already checked real learns its state at once.
+      if (old.health.state !== 'unknown') {
+        for (const m of job.members) {
+          if (!before.has(memberKey(m))) this.emit(m, old.health.state, old.reason ?? 'state of the same real in another virtual');
+        }
+      }
+      return;
+    }
+    const s: JobState = {
+      job, health: INITIAL_HEALTH, numConnects: FORCE_NEGOTIATE, lastStart: 0, maintenance: false, queued: false, removed: false, dueAt: undefined, running: undefined,
+    };
+    this.states.set(job.id, s);
+    this.index(s);
+    fresh.push(s);
+  }
+
+  /** A job no longer planned: its checks stop. */
+  private drop(id: string): void {
+    const s = this.states.get(id);
+    if (!s) return;
+    this.retire(s);
+    this.unindex(s);
+    this.states.delete(id);
   }
 
   /** Adds a job's pairs to byMember (in job order: lookup takes the first checked job of a pair). */

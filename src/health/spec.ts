@@ -187,6 +187,27 @@ function sameData(a: unknown, b: unknown): boolean {
   return true;
 }
 
+/** What a re-plan changed: jobs new or replaced (by id), and ids no longer planned. */
+export interface PlanDelta {
+  readonly added: readonly CheckJob[];
+  readonly removed: readonly string[];
+}
+
+/** Merges the entries of `plans` into one job per id, in order (the first virtual's settings win, as upstream checks an id once). */
+function mergeInto(jobs: Map<string, CheckJob>, plans: readonly VirtualPlan[]): void {
+  for (const vp of plans) {
+    for (const e of vp.entries) {
+      const seen = jobs.get(e.id);
+      if (!seen) {
+        jobs.set(e.id, e.job);
+      } else if (!seen.members.some((m) => m.virtualKey === e.member.virtualKey && m.realKey === e.member.realKey)) {
+        // Cached jobs are never mutated.
+        jobs.set(e.id, { ...seen, members: [...seen.members, e.member] });
+      }
+    }
+  }
+}
+
 /**
  * planChecks with memory: a virtual equal to the one of the last plan (same key, same data) reuses its
  * jobs as they were (the same objects), so a reload re-plans only what changed (issue 16 item 4).
@@ -194,32 +215,89 @@ function sameData(a: unknown, b: unknown): boolean {
 export class CheckPlanner {
   private cache = new Map<string, VirtualPlan>();
   private globals = '';
+  /** The last plan in config order and its jobs by id; `shared`: some id is checked for two virtuals. */
+  private last: { readonly plans: readonly VirtualPlan[]; readonly jobs: Map<string, CheckJob>; readonly shared: boolean } | undefined;
 
   /** Every check job of `config`, as planChecks; unchanged virtuals cost one comparison. */
   plan(config: Config, opts: SpecOptions): CheckJob[] {
-    // What every job depends on besides its virtual: the interval rule and the director's name.
-    const globals = `${config.global.fork}:${config.global.checkInterval}:${opts.hostname}`;
+    const plans = this.plansOf(config, opts);
+    const jobs = new Map<string, CheckJob>();
+    mergeInto(jobs, plans);
+    let entries = 0;
+    for (const vp of plans) entries += vp.entries.length;
+    this.last = { plans, jobs, shared: jobs.size !== entries };
+    return [...jobs.values()];
+  }
+
+  /**
+   * The change from the last plan to `config`'s, in time proportional to the virtuals that changed: an
+   * unchanged virtual is the same object (ParseMemo) and costs one comparison. Undefined when the change
+   * cannot be told that way (first plan, other globals, virtuals added, removed or moved, an id checked
+   * for two virtuals): the caller then takes plan()'s whole list.
+   */
+  replan(config: Config, opts: SpecOptions): PlanDelta | undefined {
+    const last = this.last;
+    if (!last || last.shared || last.plans.length !== config.virtuals.length || this.globalsOf(config, opts) !== this.globals) return undefined;
+    const changed: number[] = [];
+    for (let i = 0; i < last.plans.length; i++) if (last.plans[i]!.virtual !== config.virtuals[i]) changed.push(i);
+    if (changed.length === 0) return { added: [], removed: [] };
+    if (changed.length * 4 > last.plans.length) return undefined; // a large change: the whole plan is as cheap
+    const before = changed.map((i) => last.plans[i]!);
+    const after = changed.map((i) => {
+      const v = config.virtuals[i]!;
+      const old = last.plans[i]!;
+      return virtualKey(old.virtual) === virtualKey(v) && sameData(old.virtual, v) ? { ...old, virtual: v } : planVirtual(config, v, opts);
+    });
+    const gone = new Set(before.flatMap((vp) => vp.entries.map((e) => e.id)));
+    const fresh = new Map<string, CheckJob>();
+    mergeInto(fresh, after);
+    let entries = 0;
+    for (const vp of after) entries += vp.entries.length;
+    // An id also checked for an unchanged virtual, or twice among the changed ones: members would merge.
+    for (const id of fresh.keys()) if (last.jobs.has(id) && !gone.has(id)) return undefined;
+    if (fresh.size !== entries) return undefined;
+    const plans = [...last.plans];
+    changed.forEach((i, k) => {
+      plans[i] = after[k]!;
+      this.cache.delete(virtualKey(before[k]!.virtual));
+      this.cache.set(virtualKey(after[k]!.virtual), after[k]!);
+    });
+    const removed: string[] = [];
+    for (const id of gone) {
+      if (fresh.has(id)) continue;
+      last.jobs.delete(id);
+      removed.push(id);
+    }
+    const added: CheckJob[] = [];
+    for (const [id, job] of fresh) {
+      if (last.jobs.get(id) === job) continue;
+      last.jobs.set(id, job);
+      added.push(job);
+    }
+    this.last = { plans, jobs: last.jobs, shared: false };
+    return { added, removed };
+  }
+
+  /** What every job depends on besides its virtual: the interval rule and the director's name. */
+  private globalsOf(config: Config, opts: SpecOptions): string {
+    return `${config.global.fork}:${config.global.checkInterval}:${opts.hostname}`;
+  }
+
+  /** The plan of each virtual: the last one's when its data is the same. */
+  private plansOf(config: Config, opts: SpecOptions): VirtualPlan[] {
+    const globals = this.globalsOf(config, opts);
     if (globals !== this.globals) this.cache.clear();
     this.globals = globals;
     const next = new Map<string, VirtualPlan>();
-    const jobs = new Map<string, CheckJob>();
-    for (const v of config.virtuals) {
+    const plans = config.virtuals.map((v) => {
       const vkey = virtualKey(v);
       let vp = this.cache.get(vkey);
       if (!vp || !sameData(vp.virtual, v)) vp = planVirtual(config, v, opts);
       next.set(vkey, vp);
-      for (const e of vp.entries) {
-        const seen = jobs.get(e.id);
-        if (!seen) {
-          jobs.set(e.id, e.job);
-        } else if (!seen.members.some((m) => m.virtualKey === e.member.virtualKey && m.realKey === e.member.realKey)) {
-          // The first virtual's settings win (upstream checks an id once); cached jobs are never mutated.
-          jobs.set(e.id, { ...seen, members: [...seen.members, e.member] });
-        }
-      }
-    }
+      return vp;
+    });
     this.cache = next;
-    return [...jobs.values()];
+    return plans;
   }
 }
 
