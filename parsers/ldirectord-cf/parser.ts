@@ -51,11 +51,66 @@ function directive(text: string, line: number, raw: string): RawDirective | unde
   return undefined;
 }
 
+/**
+ * True when a line inside a virtual block keeps the block going: a comment line, or a directive text after
+ * TAB expansion (blockDirectiveText). A TAB then anything, or 4 spaces then anything, always does (as a
+ * comment or as >= 5 columns before any "#"): the common shapes skip the regexes (issue 16 item 4).
+ */
+function continuesBlock(l: string): boolean {
+  const c = l.charCodeAt(0);
+  if (c === 9 && l.length >= 2) return true;
+  if (c === 32 && l.length >= 5 && l.startsWith('    ')) return true;
+  return isCommentLine(l) || blockDirectiveText(l) !== undefined;
+}
+
+/**
+ * One virtual block; its directives are read from its lines when first asked for: a reload that finds
+ * the block unchanged (ParseMemo) never needs them.
+ */
+class BlockText implements RawVirtual {
+  private read: { directives: RawDirective[]; unknown: { line: number; raw: string }[] } | undefined;
+  constructor(
+    readonly af: 'inet' | 'inet6',
+    readonly value: string,
+    readonly line: number,
+    readonly endLine: number,
+    readonly source: string,
+    /** The file's lines and the block's body: indexes [from, to). */
+    private readonly lines: readonly string[],
+    private readonly from: number,
+    private readonly to: number,
+  ) {}
+
+  get directives(): readonly RawDirective[] {
+    return this.body().directives;
+  }
+
+  get unknown(): readonly { readonly line: number; readonly raw: string }[] {
+    return this.body().unknown;
+  }
+
+  private body(): NonNullable<BlockText['read']> {
+    if (this.read) return this.read;
+    const directives: RawDirective[] = [];
+    const unknown: { line: number; raw: string }[] = [];
+    for (let j = this.from; j < this.to; j++) {
+      const l = this.lines[j]!;
+      if (isCommentLine(l)) continue;
+      const d = directive(blockDirectiveText(l)!, j + 1, l);
+      if (d) directives.push(d);
+      else unknown.push({ line: j + 1, raw: l });
+    }
+    return (this.read = { directives, unknown });
+  }
+}
+
 /** Splits ldirectord.cf text into global directives and virtual blocks exactly as upstream's reader does. */
 export function parseText(text: string, file: string): RawConfig {
   const lines = splitLines(text);
   const items: RawItem[] = [];
   let i = 0;
+  // Offset of line i in `text` (lines are split on "\n"): a block's source is one slice of the text.
+  let at = 0;
   // Set when a block was just ended by a blank line: indented lines after it are a classic mistake.
   let blankEndedBlockAt: number | undefined;
   while (i < lines.length) {
@@ -64,28 +119,22 @@ export function parseText(text: string, file: string): RawConfig {
     const vm = VIRTUAL_RE.exec(t);
     if (vm) {
       blankEndedBlockAt = undefined;
-      const directives: RawDirective[] = [];
-      const unknown: { line: number; raw: string }[] = [];
       let j = i + 1;
+      let end = at + t.length;
       for (; j < lines.length; j++) {
         const l = lines[j]!;
-        if (isCommentLine(l)) continue;
-        const rcmd = blockDirectiveText(l);
-        if (rcmd === undefined) break;
-        const d = directive(rcmd, j + 1, l);
-        if (d) directives.push(d);
-        else unknown.push({ line: j + 1, raw: l });
+        if (!continuesBlock(l)) break;
+        end += 1 + l.length;
       }
       const endLine = j < lines.length ? j + 1 : lines.length;
-      items.push({
-        kind: 'virtual',
-        v: { af: vm[1] ? 'inet6' : 'inet', value: vm[2]!, line: n, endLine, directives, unknown, source: lines.slice(i, j).join('\n') },
-      });
+      items.push({ kind: 'virtual', v: new BlockText(vm[1] ? 'inet6' : 'inet', vm[2]!, n, endLine, text.slice(at, end), lines, i + 1, j) });
+      at = end + 1;
       if (j < lines.length && isBlank(lines[j]!)) blankEndedBlockAt = j + 1;
       i = j;
       continue;
     }
     i++;
+    at += t.length + 1;
     if (isBlank(t) || isCommentLine(t)) continue;
     if (t.startsWith('supervised')) {
       // upstream matches `^supervised` before anything else, so `supervised`, `supervisedx=1` are its errors
