@@ -10,7 +10,7 @@
 //           parse / plan / applied (status "perf"). `--interval 2` is the bench's check load (N / 2 checks
 //           per second); `--interval 60` checks once at start and then leaves the event loop alone.
 //
-//   node dist/bench/reload-profile.js [--n 10000] [--reps 7] [--reloads 3] [--interval 2] [--only pieces|daemon] [--cpu-prof DIR]
+//   node dist/bench/reload-profile.js [--n 10000] [--reps 7] [--reloads 3] [--interval 2] [--only pieces|daemon] [--cpu-prof DIR] [--keep yes]
 //
 // `--cpu-prof DIR` profiles the daemon (NODE_OPTIONS=--cpu-prof) and prints the functions with the most
 // self time between each SIGHUP and its applied write. Built by `npx tsc -p bench/tsconfig.json` (after
@@ -43,10 +43,12 @@ interface Args {
   interval: number;
   only: 'pieces' | 'daemon' | undefined;
   cpuProf: string | undefined;
+  /** Keep the work directory (config, the daemon's output) and print its path. */
+  keep: boolean;
 }
 
 function parseArgs(argv: readonly string[]): Args {
-  const a: Args = { n: 10_000, reps: 7, reloads: 3, interval: TIMING.checkInterval, only: undefined, cpuProf: undefined };
+  const a: Args = { n: 10_000, reps: 7, reloads: 3, interval: TIMING.checkInterval, only: undefined, cpuProf: undefined, keep: false };
   for (let i = 0; i < argv.length; i += 2) {
     const k = argv[i];
     const v = argv[i + 1];
@@ -57,6 +59,7 @@ function parseArgs(argv: readonly string[]): Args {
     else if (k === '--interval') a.interval = Number(v);
     else if (k === '--only' && (v === 'pieces' || v === 'daemon')) a.only = v;
     else if (k === '--cpu-prof') a.cpuProf = path.resolve(v);
+    else if (k === '--keep') a.keep = v === 'yes';
     else throw new Error(`unknown argument ${k} ${v}`);
   }
   return a;
@@ -235,7 +238,8 @@ async function main(): Promise<void> {
   if (a.only !== 'daemon') await pieces(a, s, dir);
   if (a.only !== 'pieces') await daemon(a, s, dir);
   // Kept when a run failed: the daemon's output is in it.
-  rmSync(dir, { recursive: true, force: true });
+  if (a.keep) console.log(`work directory kept: ${dir}`);
+  else rmSync(dir, { recursive: true, force: true });
 }
 
 await main();

@@ -28,6 +28,7 @@ export class TableModel {
     } catch {
       return undefined;
     }
+    table.adopt(state.services);
     table.clearCalls();
     return new TableModel(table, at);
   }

@@ -1,6 +1,7 @@
 // The reconcile loop against FakeIpvs: programs the table, repairs drift, tolerates races, cleans up on stop.
 import { ManualClock } from '../../../src/clock.js';
 import { FakeIpvs } from '../../../src/ipvs/fake.js';
+import { TableModel } from '../../../src/reconcile/table-model.js';
 import { MemoryLogger } from '../../../src/log/index.js';
 import { Reconciler, targetsFromConfig } from '../../../src/reconcile/index.js';
 import { parseConfig, staticResolver } from '../../../parsers/ldirectord-cf/index.js';
@@ -318,6 +319,23 @@ describe('Reconciler with readMs (passes plan against the last read plus its own
     await rec.pass();
     expect(reads()).toBe(1);
     expect(lines(ipvs.dump())).toContain('-a -t 10.0.0.1:80 -r 10.0.0.2:80 -g -w 0');
+  });
+
+  it('a model starts from the objects of the read it copies: unchanged services stay the same objects until written', async () => {
+    const ipvs = new FakeIpvs();
+    const other = { ...KEY, addr: '10.0.0.9' };
+    for (const key of [KEY, other]) {
+      await ipvs.addService({ key, scheduler: 'rr', flags: 0, timeout: 0, netmask: 32 });
+      await ipvs.addDest(key, { af: 'inet', addr: '10.0.0.2', port: 80, fwd: 'route', weight: 1, uThresh: 0, lThresh: 0 });
+    }
+    const read = await ipvs.snapshot();
+    const model = (await TableModel.of(read, 0))!;
+    const first = await model.snapshot();
+    expect(first.services.map((s, i) => s === read.services[i])).toEqual([true, true]);
+    await model.apply([{ op: 'editDest', svc: KEY, dest: { af: 'inet', addr: '10.0.0.2', port: 80, fwd: 'route', weight: 2, uThresh: 0, lThresh: 0 } }]);
+    const next = await model.snapshot();
+    expect(next.services.map((s, i) => s === read.services[i])).toEqual([false, true]);
+    expect(next.services[0]!.dests[0]!.weight).toBe(2);
   });
 
   it('the pass carrying a config change plans against the model even when a read is due; the next pass reads', async () => {
