@@ -240,7 +240,10 @@ export class Reconciler {
     const now = this.deps.clock.now();
     if (this.model && (configPass || now - this.model.readAt < readMs)) return this.model.snapshot();
     const observed = await this.deps.ipvs.snapshot();
-    this.model = readMs > 0 ? await TableModel.of(observed, now) : undefined;
+    if (readMs <= 0) this.model = undefined;
+    // An equal read keeps the model (and its objects, which the pass's plans are remembered by).
+    else if (this.model && (await this.model.matches(observed, now))) return this.model.snapshot();
+    else this.model = await TableModel.of(observed, now);
     return observed;
   }
 

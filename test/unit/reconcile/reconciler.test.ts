@@ -338,6 +338,20 @@ describe('Reconciler with readMs (passes plan against the last read plus its own
     expect(next.services[0]!.dests[0]!.weight).toBe(2);
   });
 
+  it('a read equal to the model keeps it (no rebuild, same objects); a read that differs replaces it', async () => {
+    const ipvs = new FakeIpvs();
+    await ipvs.addService({ key: KEY, scheduler: 'rr', flags: 0, timeout: 0, netmask: 32 });
+    const read = await ipvs.snapshot();
+    const model = (await TableModel.of(read, 0))!;
+    const copy = JSON.parse(JSON.stringify(read)) as typeof read; // another read of the same content: equal, not the same objects
+    expect(await model.matches(copy, 7)).toBe(true);
+    expect(model.readAt).toBe(7);
+    expect((await model.snapshot()).services[0]).toBe(read.services[0]);
+    await ipvs.addDest(KEY, { af: 'inet', addr: '10.0.0.2', port: 80, fwd: 'route', weight: 1, uThresh: 0, lThresh: 0 });
+    expect(await model.matches(await ipvs.snapshot(), 9)).toBe(false);
+    expect(model.readAt).toBe(7);
+  });
+
   it('the pass carrying a config change plans against the model even when a read is due; the next pass reads', async () => {
     const ipvs = new FakeIpvs();
     const clock = new ManualClock();
