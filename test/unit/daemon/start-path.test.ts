@@ -1,12 +1,15 @@
 // The daemon's start path stays light: heavy check drivers load only when a config uses them; the bench's recording fake.
 import { describe, expect, it } from '@jest/globals';
-import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, existsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { recordingFake } from '../../../src/daemon/main.js';
 import { getChecker, hasChecker, preloadCheckers } from '../../../src/checks/index.js';
 import { parseIpvsadmLog } from '../../../bench/lib/record.js';
 import type { CheckSpec } from '../../../src/checks/index.js';
+import { runDaemonCommand } from '../../../src/cli/daemon-commands.js';
+import { makeParse } from '../../../src/config/load.js';
+import type { ForegroundRequest } from '../../../src/daemon/main.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../../..');
 const HEAVY = ['got', 'mysql2', 'pg', 'oracledb', 'ldapts'];
@@ -37,6 +40,29 @@ function staticGraph(entry: string): { files: Set<string>; packages: Set<string>
 }
 
 describe('daemon start path', () => {
+  it('the daemon reloads with the parse that read the config at start, so its first reload reuses unchanged blocks', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'ldng-start-parse-'));
+    try {
+      const cf = path.join(dir, 'ldirectord.cf');
+      const text = (w: number) => `supervised=yes\nvirtual=10.0.0.1:80\n\treal=10.0.0.2:80 gate\nvirtual=10.0.0.9:80\n\treal=10.0.0.3:80 gate ${w}\n`;
+      writeFileSync(cf, text(1));
+      const parse = makeParse();
+      let got: ForegroundRequest | undefined;
+      const code = await runDaemonCommand(
+        { kind: 'daemon', debug: false, config: cf, command: 'start' },
+        { parse, runDir: dir, controlDir: dir, configDirs: [], stdout: () => undefined, stderr: () => undefined, runForeground: async (o) => ((got = o), 0) },
+      );
+      expect(code).toBe(0);
+      expect(got?.parse).toBe(parse);
+      const next = await got!.parse!(text(2), cf);
+      if (!next.ok) throw new Error(next.errors.join('\n'));
+      expect(next.config.virtuals[0]).toBe(got!.initial!.config.virtuals[0]);
+      expect(next.config.virtuals[1]).not.toBe(got!.initial!.config.virtuals[1]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('imports no check driver statically (got, mysql2, pg, oracledb, ldapts load only when configured)', () => {
     // The walk itself sees drivers where they are imported …
     expect(staticGraph(path.join(ROOT, 'src/checks/mysql.ts')).packages.has('mysql2')).toBe(true);
