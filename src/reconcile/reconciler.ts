@@ -108,10 +108,17 @@ export class Reconciler {
       }
     }
     for (const k of next) this.retired.delete(k);
-    // A real that left the config and comes back later is new again (upstream adds it on reload).
-    const stillConfigured = new Set<string>();
-    for (const t of targets) for (const k of keysOf(t).reals) stillConfigured.add(k);
-    for (const k of this.programmed) if (!stillConfigured.has(k)) this.programmed.delete(k);
+    // A real that left the config and comes back later is new again (upstream adds it on reload). Only the
+    // targets that changed are looked at: an unchanged virtual keeps its target object (targetsFromConfig),
+    // and `programmed` holds only reals of the current targets (pass() adds none across a change).
+    const now = new Set(targets);
+    const left = this.targets.filter((t) => !now.has(t));
+    if (left.length > 0) {
+      const before = new Set(this.targets);
+      const still = new Set<string>();
+      for (const t of targets) if (!before.has(t)) for (const k of keysOf(t).reals) still.add(k);
+      for (const t of left) for (const k of keysOf(t).reals) if (!still.has(k)) this.programmed.delete(k);
+    }
     this.targets = targets;
     this.targetsPass = this.runner.nextPass;
     // A config change is not coalesced with health traffic: its pass runs now, or right after the running one.
@@ -201,7 +208,8 @@ export class Reconciler {
     const observed = await this.kernel(this.read(this.runner.passCount === this.targetsPass));
     this.observed = observed;
     const index = indexObserved(observed);
-    const desired = desiredState(this.targets, this.deps.health, observed, this.programmed, index);
+    const targets = this.targets;
+    const desired = desiredState(targets, this.deps.health, observed, this.programmed, index);
     // Our reals already in the table (a restart over it, earlier passes) count as programmed; they
     // cannot change this pass's plan (only absent reals consult the memory).
     for (const k of observedReals(desired, observed, index)) this.programmed.add(k);
@@ -212,9 +220,12 @@ export class Reconciler {
     if (this.model && (this.lastReport.failed > 0 || !(await this.model.apply(this.lastReport.done.map((p) => p.op))))) this.model = undefined;
     if (verdicts.size) this.countVerdicts(verdicts, desired.services, this.lastReport);
     if (this.lastReport.events.length) this.deps.onEvents?.(this.lastReport.events);
-    for (const p of this.lastReport.done) if (p.op.op === 'addDest' && p.event.kind !== 'addFallback') this.programmed.add(programmedKey(serviceKey(p.op.svc), destKey(p.op.dest)));
+    // Targets replaced while the writes were out: the next pass records what is there (observedReals).
+    if (this.targets === targets) {
+      for (const p of this.lastReport.done) if (p.op.op === 'addDest' && p.event.kind !== 'addFallback') this.programmed.add(programmedKey(serviceKey(p.op.svc), destKey(p.op.dest)));
+    }
     if (this.lastReport.failed === 0) for (const op of ops) if (op.op.op === 'deleteService') this.retired.delete(serviceKey(op.op.key));
-    await this.kernel(this.runFallbackCommands(desired.services.map((s, i) => ({ t: this.targets[i], active: s.fallbackActive }))));
+    await this.kernel(this.runFallbackCommands(desired.services.map((s, i) => ({ t: targets[i], active: s.fallbackActive }))));
     // After the table, so a refusal is explained by the table the kernel has; it never fails the pass.
     await this.kernel(this.sync.pass());
     return this.lastReport;
