@@ -650,6 +650,8 @@ async function readVirtual(rv: RawVirtual, ctx: Ctx, scope: string, previous: Pa
   const v = startVirtual(rv, ctx);
   readBlock(rv, v, ctx);
   const b = await finishVirtual(v, rv.endLine, ctx);
+  // The real= texts are read (b.reals): the memo need not keep them and the lines they hold (~1 MB at 10,000).
+  v.reals = [];
   // Its own lines only: a global fallback resolved meanwhile may have reported too.
   const last = rv.line + rv.source.split('\n').length - 1;
   const diags = ctx.diags.slice(d0).filter((d) => d.line >= rv.line && d.line <= last);
