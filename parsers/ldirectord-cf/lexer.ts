@@ -8,16 +8,6 @@ const COMMENT_RE = new RegExp(`^${WS}*#`);
 const TAB_RE = /\t/g;
 const BLOCK_RE = /^ {4,}(.+)$/s;
 
-/**
- * Splits text into lines as Perl's <FH> does: on "\n", the last line may lack it. Element i is line i+1,
- * without its "\n" (a "\r" stays, as in Perl).
- */
-export function splitLines(text: string): string[] {
-  const parts = text.split('\n');
-  if (parts.length > 0 && parts[parts.length - 1] === '') parts.pop();
-  return parts;
-}
-
 /** Outer context: blank or whitespace-only line (ignored). */
 export function isBlank(text: string): boolean {
   return BLANK_RE.test(text);

@@ -1,5 +1,5 @@
 // Upstream's read_config state machine: lines -> global directives and virtual blocks, with line numbers.
-import { WS, splitLines, isBlank, isCommentLine, blockDirectiveText } from './lexer.js';
+import { WS, isBlank, isCommentLine, blockDirectiveText } from './lexer.js';
 
 /** A directive as written: name, value text after `name\s*=\s*`, its line, and the raw line. */
 export interface RawDirective {
@@ -52,14 +52,16 @@ function directive(text: string, line: number, raw: string): RawDirective | unde
 }
 
 /**
- * True when a line inside a virtual block keeps the block going: a comment line, or a directive text after
- * TAB expansion (blockDirectiveText). A TAB then anything, or 4 spaces then anything, always does (as a
- * comment or as >= 5 columns before any "#"): the common shapes skip the regexes (issue 16 item 4).
+ * True when the line text[at, end) inside a virtual block keeps the block going: a comment line, or a
+ * directive text after TAB expansion (blockDirectiveText). A TAB then anything, or 4 spaces then anything,
+ * always does (as a comment or as >= 5 columns before any "#"): the common shapes are decided without
+ * making the line a string or running a regex (issue 16 item 4).
  */
-function continuesBlock(l: string): boolean {
-  const c = l.charCodeAt(0);
-  if (c === 9 && l.length >= 2) return true;
-  if (c === 32 && l.length >= 5 && l.startsWith('    ')) return true;
+function continuesBlock(text: string, at: number, end: number): boolean {
+  const c = text.charCodeAt(at);
+  if (c === 9 && end - at >= 2) return true;
+  if (c === 32 && end - at >= 5 && text.startsWith('    ', at)) return true;
+  const l = text.slice(at, end);
   return isCommentLine(l) || blockDirectiveText(l) !== undefined;
 }
 
@@ -75,10 +77,6 @@ class BlockText implements RawVirtual {
     readonly line: number,
     readonly endLine: number,
     readonly source: string,
-    /** The file's lines and the block's body: indexes [from, to). */
-    private readonly lines: readonly string[],
-    private readonly from: number,
-    private readonly to: number,
   ) {}
 
   get directives(): readonly RawDirective[] {
@@ -89,16 +87,19 @@ class BlockText implements RawVirtual {
     return this.body().unknown;
   }
 
+  /** The lines after the virtual= line, each a comment or a directive text (parseText found the block's end). */
   private body(): NonNullable<BlockText['read']> {
     if (this.read) return this.read;
     const directives: RawDirective[] = [];
     const unknown: { line: number; raw: string }[] = [];
-    for (let j = this.from; j < this.to; j++) {
-      const l = this.lines[j]!;
+    const lines = this.source.split('\n');
+    for (let k = 1; k < lines.length; k++) {
+      const l = lines[k]!;
+      const n = this.line + k;
       if (isCommentLine(l)) continue;
-      const d = directive(blockDirectiveText(l)!, j + 1, l);
+      const d = directive(blockDirectiveText(l)!, n, l);
       if (d) directives.push(d);
-      else unknown.push({ line: j + 1, raw: l });
+      else unknown.push({ line: n, raw: l });
     }
     return (this.read = { directives, unknown });
   }
@@ -106,35 +107,45 @@ class BlockText implements RawVirtual {
 
 /** Splits ldirectord.cf text into global directives and virtual blocks exactly as upstream's reader does. */
 export function parseText(text: string, file: string): RawConfig {
-  const lines = splitLines(text);
   const items: RawItem[] = [];
+  // Lines as Perl's <FH> reads them: split on "\n", the last may lack it, a final "\n" starts no empty line
+  // (a "\r" stays, as in Perl). Line i (0-based) is text[at, end): walked by offset, so a block's source is
+  // one slice of the text and block lines are made strings only when needed.
+  const len = text.length;
+  const endOf = (from: number): number => {
+    const e = text.indexOf('\n', from);
+    return e < 0 ? len : e;
+  };
   let i = 0;
-  // Offset of line i in `text` (lines are split on "\n"): a block's source is one slice of the text.
   let at = 0;
   // Set when a block was just ended by a blank line: indented lines after it are a classic mistake.
   let blankEndedBlockAt: number | undefined;
-  while (i < lines.length) {
+  while (at < len) {
     const n = i + 1;
-    const t = lines[i]!;
+    const lineEnd = endOf(at);
+    const t = text.slice(at, lineEnd);
     const vm = VIRTUAL_RE.exec(t);
     if (vm) {
       blankEndedBlockAt = undefined;
       let j = i + 1;
-      let end = at + t.length;
-      for (; j < lines.length; j++) {
-        const l = lines[j]!;
-        if (!continuesBlock(l)) break;
-        end += 1 + l.length;
+      let end = lineEnd;
+      let next = lineEnd + 1;
+      for (; next < len; j++) {
+        const e = endOf(next);
+        if (!continuesBlock(text, next, e)) break;
+        end = e;
+        next = e + 1;
       }
-      const endLine = j < lines.length ? j + 1 : lines.length;
-      items.push({ kind: 'virtual', v: new BlockText(vm[1] ? 'inet6' : 'inet', vm[2]!, n, endLine, text.slice(at, end), lines, i + 1, j) });
-      at = end + 1;
-      if (j < lines.length && isBlank(lines[j]!)) blankEndedBlockAt = j + 1;
+      // The line that ended the block, or the last line of the file.
+      const endLine = next < len ? j + 1 : j;
+      items.push({ kind: 'virtual', v: new BlockText(vm[1] ? 'inet6' : 'inet', vm[2]!, n, endLine, text.slice(at, end)) });
+      if (next < len && isBlank(text.slice(next, endOf(next)))) blankEndedBlockAt = j + 1;
       i = j;
+      at = next;
       continue;
     }
     i++;
-    at += t.length + 1;
+    at = lineEnd + 1;
     if (isBlank(t) || isCommentLine(t)) continue;
     if (t.startsWith('supervised')) {
       // upstream matches `^supervised` before anything else, so `supervised`, `supervisedx=1` are its errors
@@ -160,5 +171,5 @@ export function parseText(text: string, file: string): RawConfig {
     if (!/^[ \t]/.test(t)) blankEndedBlockAt = undefined;
     items.push({ kind: 'unknown', line: n, raw: t });
   }
-  return { file, items, lineCount: lines.length };
+  return { file, items, lineCount: i };
 }
