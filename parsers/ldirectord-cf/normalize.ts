@@ -82,6 +82,9 @@ interface Flags {
 
 /** What one virtual block left for the next parse (ParseMemo). */
 interface BlockMemo {
+  /** Where the block was: its text (the memo's key) alone does not fix its line numbers. */
+  readonly line: number;
+  readonly endLine: number;
   readonly built: Built;
   /** The warnings it reported (a block with errors is not remembered). */
   readonly diags: readonly ConfigDiagnostic[];
@@ -635,8 +638,10 @@ async function readVirtual(rv: RawVirtual, ctx: Ctx, scope: string, previous: Pa
     readBlock(rv, v, ctx);
     return finishVirtual(v, rv.endLine, ctx);
   }
-  const key = `${rv.line}:${rv.endLine}:${rv.af}\n${rv.source}`;
-  const hit = previous.get(scope, key);
+  // The text itself is the key (a slice of the file: no copy is made to look it up); af is in its first line.
+  const key = rv.source;
+  const known = previous.get(scope, key);
+  const hit = known?.line === rv.line && known.endLine === rv.endLine ? known : undefined;
   // Over the cap a fresh read reports where (MAX_REALS); under it the block reads as before.
   if (hit && ctx.realsExpanded + hit.reals <= MAX_REALS) {
     for (const d of hit.diags) ctx.warn(d.line, d.code, d.message);
@@ -655,7 +660,7 @@ async function readVirtual(rv: RawVirtual, ctx: Ctx, scope: string, previous: Pa
   // Its own lines only: a global fallback resolved meanwhile may have reported too.
   const last = rv.line + rv.source.split('\n').length - 1;
   const diags = ctx.diags.slice(d0).filter((d) => d.line >= rv.line && d.line <= last);
-  if (ctx.resolverCalls === calls && diags.every((d) => d.severity === 'warning')) next.set(key, { built: b, diags, reals: ctx.realsExpanded - reals });
+  if (ctx.resolverCalls === calls && diags.every((d) => d.severity === 'warning')) next.set(key, { line: rv.line, endLine: rv.endLine, built: b, diags, reals: ctx.realsExpanded - reals });
   return b;
 }
 
