@@ -167,7 +167,7 @@ test-parity: build vm-setup
 
 # directives.cf, the corpus (absent ../shared/corpus: skipped) and the project's fixture configs (one
 # per distinct config). Resumable: test/parity/sweep.sh boots the guest in
-# 20-minute turns (each a batch of configs) and keeps what earlier turns recorded in
+# 30-minute turns (each a batch of configs) and keeps what earlier turns recorded in
 # build/parity-corpus; `rm -rf build/parity-corpus` starts over. PARITY_LOCK=FILE makes every boot
 # wait its turn on `flock FILE` (machines shared by several guest users).
 PARITY_FIXTURES := fixtures/seed/vdm-ldirectord.cf fixtures/seed/failover-ldirectord.cf \

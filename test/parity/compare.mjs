@@ -9,7 +9,8 @@ import { parseOutdir } from './parse.mjs';
 
 /**
  * Deliberate deviations (docs/compatibility.md, "Parity with Perl ldirectord"). `side` says whose
- * log has the extra line. Pinned by test/unit/parity/compare.test.ts and the tests named in the docs.
+ * log has the extra line; `when(match, quirks)`, if present, must also hold: the line is about a real
+ * the config's perlQuirks() name. Pinned by test/unit/parity/compare.test.ts and the tests named in the docs.
  */
 export const DEVIATIONS = [
   {
@@ -38,9 +39,18 @@ export const DEVIATIONS = [
   {
     id: 'P7',
     side: 'ng',
-    table: true,
-    // Read by compareRun against perlLeavesAbsent(config): a down real listed in several virtuals.
-    what: 'a real down at start that several virtuals list is at weight 0 in each (quiescent=yes); Perl programs it only in the virtuals sharing the last listing\'s check id',
+    // A pair Perl left out (perlQuirks().absent) that comes back up: Perl logs "Added" (P1 covers it), ours "Restored".
+    re: /^Restored real server: (\S+) \((\S+)\) /,
+    when: (m, q) => q.absentLabels.has(`${m[1]} (${m[2]})`),
+    what: 'a real down at start that several virtuals list is at weight 0 in each (quiescent=yes); Perl programs it only in the virtuals sharing the last listing\'s real id (also a table rule: see compareRun)',
+  },
+  {
+    id: 'P8',
+    side: 'ng',
+    // A real listed with the same real id in several virtuals: Perl's soft failure count lives on one listing's object.
+    re: /^Resetting soft failure count: (\S+) \(/,
+    when: (m, q) => q.shared.has(m[1]),
+    what: 'a recovered real listed in several virtuals: ours logs the reset for every virtual, Perl at most for the first and never after a failure at start',
   },
   {
     id: 'P4',
@@ -91,26 +101,39 @@ function minus(a, b) {
 }
 
 /**
- * The (virtual, real) pairs Perl ldirectord leaves out of the table while their real is down (P7), as
- * "-t VIP:PORT -r RIP:PORT" keys. Its start (ld_start) collects the reals not in the table in a hash
- * keyed by "server:port" alone, so of a real listed in several virtuals only the last listing is
- * forced up and down (added at weight 0), through service_set: in every virtual whose listing has the
- * same real id (get_real_id_str: check, protocol, address, port, virtualhost, checkport, weight,
- * forward, request, receive). Every other listing stays absent, and service_set "down" never adds a
- * real that is not up, so until the real answers. Upstream ldirectord.in: ld_start,
- * get_real_id_str, service_set, _service_down.
+ * What Perl ldirectord does differently with a real listed in several virtuals (P7, P8), from the config.
+ * Upstream keys a real by its "real id" (get_real_id_str: check, protocol, address, port, virtualhost,
+ * checkport, weight, forward, request, receive); listings with the same id share one check and one
+ * state object. P7, `absent`: its start (ld_start) collects the reals not in the table in a hash keyed
+ * by "server:port" alone, so of a real listed in several virtuals only the last listing is forced up
+ * and down (added at weight 0), through service_set: in every virtual whose listing has that listing's
+ * real id. Every other listing stays absent while the real is down (service_down never adds a real
+ * that is not up). Keys as `ipvsadm -S -n` writes the pair ("-t VIP:PORT -r RIP:PORT"), and
+ * `absentLabels` as the log does ("RIP:PORT (VIP:PORT)"). P8, `shared`: "RIP:PORT" of reals whose
+ * real id is listed in more than one virtual: the failcount _service_up resets is the checked (first)
+ * listing's, so its "Resetting soft failure count" is logged for one virtual at most.
+ * Upstream ldirectord.in: ld_start, get_real_id_str, service_set, _service_up, _service_down.
  */
-export function perlLeavesAbsent(config) {
+export function perlQuirks(config) {
   const perlId = (v, r) => {
     const check = v.checkType === 'negotiate' || v.checkType === 'combined' ? `${v.checkType}:${v.service}` : v.checkType.startsWith('external') ? `${v.checkType}:${v.checkCommand}` : v.checkType;
     return [check, v.protocol, r.address, r.port, v.virtualHost ?? '', v.checkPort ?? '', r.weight, r.forward, r.request ?? v.request, r.receive ?? v.receive].join('\0');
   };
   const hostPort = (af, a, p) => (af === 'inet6' ? `[${a}]:${p}` : `${a}:${p}`);
-  const key = (v, r) => `${v.protocol === 'fwm' ? `-f ${v.fwmark}` : `-${v.protocol[0]} ${hostPort(v.af, v.address, v.port)}`} -r ${hostPort(r.af, r.address, r.port)}`;
-  const pairs = config.virtuals.flatMap((v) => v.reals.map((r) => ({ v, r, at: `${r.address}:${r.port}` })));
-  const last = new Map(pairs.map((p) => [p.at, perlId(p.v, p.r)]));
-  return new Set(pairs.filter((p) => perlId(p.v, p.r) !== last.get(p.at)).map((p) => key(p.v, p.r)));
+  const vip = (v) => (v.protocol === 'fwm' ? String(v.fwmark) : hostPort(v.af, v.address, v.port));
+  const pairs = config.virtuals.flatMap((v) => v.reals.map((r) => ({ v, r, at: `${r.address}:${r.port}`, id: perlId(v, r) })));
+  const last = new Map(pairs.map((p) => [p.at, p.id]));
+  const left = pairs.filter((p) => p.id !== last.get(p.at));
+  const perId = new Map();
+  for (const p of pairs) perId.set(p.id, (perId.get(p.id) ?? 0) + 1);
+  return {
+    absent: new Set(left.map(({ v, r }) => `${v.protocol === 'fwm' ? '-f' : `-${v.protocol[0]}`} ${vip(v)} -r ${hostPort(r.af, r.address, r.port)}`)),
+    absentLabels: new Set(left.map(({ v, r }) => `${hostPort(r.af, r.address, r.port)} (${vip(v)})`)),
+    shared: new Set(pairs.filter((p) => perId.get(p.id) > 1).map(({ r }) => hostPort(r.af, r.address, r.port))),
+  };
 }
+
+const NO_QUIRKS = { absent: new Set(), absentLabels: new Set(), shared: new Set() };
 
 /** "-a -t VIP -r RIP -g -w 0" → {key: "-t VIP -r RIP", weight: 0}, or undefined for other lines. */
 function tableReal(line) {
@@ -120,9 +143,9 @@ function tableReal(line) {
 
 /**
  * Compares one config × state; returns {verdict: 'same'|'deviation'|'DIFFERENT', ids, details}.
- * perlAbsent: perlLeavesAbsent(config), the table lines that may be ours alone at weight 0 (P7).
+ * quirks: perlQuirks(config); its `absent` pairs may be table lines ours alone has, at weight 0 (P7).
  */
-export function compareRun(perl, ng, perlAbsent = new Set()) {
+export function compareRun(perl, ng, quirks = NO_QUIRKS) {
   const details = [];
   const ids = new Set();
   const tp = parseTable(perl.table);
@@ -130,14 +153,17 @@ export function compareRun(perl, ng, perlAbsent = new Set()) {
   for (const l of minus(tp, tn)) details.push(`table only in perl: ${l}`);
   for (const l of minus(tn, tp)) {
     const t = tableReal(l);
-    if (t && t.weight === 0 && perlAbsent.has(t.key)) ids.add('P7');
+    if (t && t.weight === 0 && quirks.absent.has(t.key)) ids.add('P7');
     else details.push(`table only in ng:   ${l}`);
   }
   const mp = onceEach(messages(perl.log));
   const mn = onceEach(messages(ng.log));
   const explain = (side, lines) => {
     for (const l of lines) {
-      const rule = DEVIATIONS.find((d) => (d.side === side || d.side === 'both') && d.re?.test(l));
+      const rule = DEVIATIONS.find((d) => {
+        const m = (d.side === side || d.side === 'both') && d.re.exec(l);
+        return m && (!d.when || d.when(m, quirks));
+      });
       if (rule) ids.add(rule.id);
       else details.push(`log only in ${side}: ${l}`);
     }
@@ -167,7 +193,7 @@ async function main() {
       continue;
     }
     const parsed = await parseOutdir(dir);
-    const perlAbsent = parsed.ok ? perlLeavesAbsent(parsed.config) : new Set();
+    const quirks = parsed.ok ? perlQuirks(parsed.config) : NO_QUIRKS;
     for (const state of ['up', 'down', 'change']) {
       const read = (impl, ext) => {
         const f = join(dir, `${state}.${impl}.${ext}`);
@@ -180,7 +206,7 @@ async function main() {
         bad++;
         continue;
       }
-      const r = compareRun(perl, ng, perlAbsent);
+      const r = compareRun(perl, ng, quirks);
       const tableLines = parseTable(perl.table).length;
       const cell = r.verdict === 'deviation' ? `deliberate deviation ${r.ids.join(', ')}` : r.verdict;
       rows.push(`| ${name} | ${state} | ${cell} (table ${tableLines} lines) |`);

@@ -2,7 +2,8 @@
 # Parity sweep on the host: boots the guest as often as needed to run test/parity/run.sh over CONFIGs.
 #   test/parity/sweep.sh OUT CONFIG...
 # Each boot runs a batch (every config not yet recorded, in order) within PARITY_GUEST_S seconds
-# (default 1200: a guest turn stays short on a shared machine); run.sh stops starting daemon runs
+# (default 1800: a turn stays short on a shared machine, yet fits the slowest daemon run, 006's Perl "change",
+# two settles of up to 600 s each after the budget); run.sh stops starting daemon runs
 # after PARITY_BUDGET_S (default 840) and what it recorded stays in OUT, so the next boot resumes.
 # Stops when everything is recorded, after PARITY_BOOTS boots (default 8), or when a boot recorded
 # nothing new. PARITY_LOCK=FILE: every boot waits for `flock FILE` (guests take turns).
@@ -12,7 +13,7 @@ mkdir -p "$1" && out=$(cd "$1" && pwd)
 shift
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
-guest_s=${PARITY_GUEST_S:-1200}
+guest_s=${PARITY_GUEST_S:-1800}
 budget_s=${PARITY_BUDGET_S:-840}
 boots=${PARITY_BOOTS:-8}
 # shellcheck source=test/parity/lib.sh

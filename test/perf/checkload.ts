@@ -6,7 +6,7 @@
 //   cpuPer1000S    daemon user+system seconds per 1,000 farm requests over the steady window
 //   peakRssMiB     VmHWM of the daemon at the end
 //
-//   node dist/test/perf/checkload.js [--n 1000] [--window 20] [--node-flag --cpu-prof]... [--bin path] [--signal SIG]
+//   node dist/test/perf/checkload.js [--n 1000] [--window 20] [--node-flag --cpu-prof]... [--bin path] [--signal SIG] [--ipvs fake|auto]
 //
 // `--node-flag` passes flags to the daemon's node (e.g. --cpu-prof --cpu-prof-dir=DIR, --heap-prof,
 // --max-semi-space-size=1); the daemon stops with SIGTERM, so V8 writes its profiles on the way out.
@@ -16,7 +16,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ldirectordCf, makeScenario, type Scenario } from '../../bench/lib/scenario.js';
+import { GUEST_TIMING, ldirectordCf, makeScenario, type Scenario } from '../../bench/lib/scenario.js';
 import { FarmProcess } from '../../bench/lib/farm-process.js';
 import { cpuOfTree, peakRssMiB } from '../../bench/lib/procstat.js';
 
@@ -32,10 +32,12 @@ interface Args {
   bin: string;
   /** Sent to the daemon at the end of the window (e.g. SIGUSR2 with --node-flag --heapsnapshot-signal=SIGUSR2). */
   signal?: NodeJS.Signals;
+  /** The daemon's IPVS backend (LDIRD_IPVS): fake on the host; auto in the guest profiles the real kernel. */
+  ipvs: string;
 }
 
 function parseArgs(argv: readonly string[]): Args {
-  const a: Args = { n: 1000, windowS: 20, nodeFlags: [], bin: path.join(ROOT, 'bin', 'ldirectord') };
+  const a: Args = { n: 1000, windowS: 20, nodeFlags: [], bin: path.join(ROOT, 'bin', 'ldirectord'), ipvs: 'fake' };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
     const v = argv[i + 1];
@@ -46,6 +48,7 @@ function parseArgs(argv: readonly string[]): Args {
     else if (k === '--node-flag') a.nodeFlags.push(v);
     else if (k === '--bin') a.bin = path.resolve(v);
     else if (k === '--signal') a.signal = v as NodeJS.Signals;
+    else if (k === '--ipvs') a.ipvs = v;
     else throw new Error(`unknown argument ${k}`);
   }
   return a;
@@ -72,13 +75,14 @@ async function main(): Promise<void> {
   const ready = await farm.next();
   if (ready.ready !== true) throw new Error(`farm failed: ${JSON.stringify(ready)}`);
   const cfg = path.join(dir, 'ldirectord.cf');
-  writeFileSync(cfg, ldirectordCf(s, { logfile: path.join(dir, 'ldirectord.log'), supervised: true }));
+  // In the guest (VM_GUEST=1, test/vm/run) the bench's guest timing, as `make bench` gives every peer there.
+  writeFileSync(cfg, ldirectordCf(s, { logfile: path.join(dir, 'ldirectord.log'), supervised: true, ...(process.env.VM_GUEST ? { timing: GUEST_TIMING } : {}) }));
 
   const t0 = performance.now();
   const daemon = spawn(process.execPath, [...shebangFlags(args.bin), ...args.nodeFlags, args.bin, cfg, 'start'], {
     cwd: dir,
     stdio: ['ignore', 'ignore', 'inherit'],
-    env: { ...process.env, LDIRD_IPVS: 'fake', LDIRD_RUNDIR: dir },
+    env: { ...process.env, LDIRD_IPVS: args.ipvs, LDIRD_RUNDIR: dir },
   });
   const exited = new Promise<number | null>((r) => daemon.once('exit', (code) => r(code)));
   const pid = daemon.pid ?? -1;

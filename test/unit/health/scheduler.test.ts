@@ -132,6 +132,21 @@ describe('HealthScheduler', () => {
     await s.stop();
   });
 
+  test('a real listed in two virtuals is checked once; its recovery resets the failure count in each (docs/compatibility.md P8)', async () => {
+    const h = harness();
+    const twice = `${TWO_REALS}virtual=10.0.0.9:80\n\treal=10.0.0.2:80 gate\n\tservice=http\n`;
+    const s = h.start(await configOf(twice));
+    await tick(h.clock, 5_000, 1000);
+    h.fake.behaviour.set('10.0.0.2', 'down');
+    await tick(h.clock, 10_000, 1000);
+    h.fake.behaviour.set('10.0.0.2', 'up');
+    await tick(h.clock, 10_000, 1000);
+    expect(h.fake.callsFor('10.0.0.2')).toHaveLength(3); // one check per pass, not one per virtual
+    const resets = h.soft.filter((e) => e.kind === 'reset' && e.realKey === '10.0.0.2:80').map((e) => e.virtualKey);
+    expect(resets.sort()).toEqual(['tcp:10.0.0.1:80', 'tcp:10.0.0.9:80']);
+    await s.stop();
+  });
+
   test('loading a check module is not check time: the budget starts when the code is ready (parity under TCG)', async () => {
     let loaded = false;
     let done: () => void = () => undefined;

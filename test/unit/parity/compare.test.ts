@@ -1,6 +1,6 @@
 // The parity harness's judge (test/parity/compare.mjs): tables as sets, logs as multisets, only listed deviations pass.
 // @ts-expect-error plain-Node helper script without type declarations
-import { compareRun, perlLeavesAbsent } from '../../../test/parity/compare.mjs';
+import { compareRun, perlQuirks } from '../../../test/parity/compare.mjs';
 import { parseConfig, staticResolver } from '../../../parsers/ldirectord-cf/index.js';
 
 interface Verdict {
@@ -8,7 +8,12 @@ interface Verdict {
   ids: string[];
   details: string[];
 }
-const judge = compareRun as (perl: { table: string; log: string }, ng: { table: string; log: string }, perlAbsent?: Set<string>) => Verdict;
+interface Quirks {
+  absent: Set<string>;
+  absentLabels: Set<string>;
+  shared: Set<string>;
+}
+const judge = compareRun as (perl: { table: string; log: string }, ng: { table: string; log: string }, quirks?: Quirks) => Verdict;
 
 const TABLE = '-A -t 10.15.16.113:80 -s wlc\n-a -t 10.15.16.113:80 -r 10.15.16.39:80 -g -w 1\n-a -t 10.15.16.113:80 -r 10.15.16.43:80 -g -w 0\n';
 const reorder = (t: string) => t.trim().split('\n').reverse().join('\n');
@@ -57,37 +62,54 @@ describe('parity compare', () => {
   });
 });
 
-describe("P7: a down real listed in several virtuals (Perl programs only the last listing's)", () => {
+describe('P7, P8: a real listed in several virtuals (Perl shares one state object per real id)', () => {
   const CF = [
     'quiescent=yes',
     'virtual=10.15.16.113:80', '\treal=10.15.16.39:80 gate 1', '\treal=10.15.16.43:80 gate 1', '\tservice=http', '\tprotocol=tcp',
     'virtual=10.15.16.114:80', '\treal=10.15.16.39:80 gate 2', '\tservice=http', '\tprotocol=tcp',
     'virtual=10.15.16.115:80', '\treal=10.15.16.39:80 gate 2', '\tservice=http', '\tprotocol=tcp',
     'virtual=10.15.16.116:80', '\treal=10.15.16.43:80 gate 1', '\tservice=http', '\tprotocol=tcp',
+    'virtual=10.15.16.117:80', '\treal=10.15.16.44:80 gate 1', '\tservice=http', '\tprotocol=tcp',
   ].join('\n');
-  const absent = async () => {
+  const quirks = async (): Promise<Quirks> => {
     const parsed = await parseConfig(CF, { file: 'x.cf', resolver: staticResolver({ services: {} }) });
     if (!parsed.ok) throw new Error(JSON.stringify(parsed.diagnostics));
-    return (perlLeavesAbsent as (c: unknown) => Set<string>)(parsed.config);
+    return (perlQuirks as (c: unknown) => Quirks)(parsed.config);
   };
 
-  it('is the listings whose real id (weight, check, …) differs from the last listing of that address:port', async () => {
+  it('absent: the listings whose real id (weight, check, …) differs from the last listing of that address:port', async () => {
     // .39: last listing in .115 at weight 2, same id as .114's → only .113's (weight 1) is left out.
     // .43: last in .116 at weight 1, same id as .113's → none.
-    expect([...(await absent())]).toEqual(['-t 10.15.16.113:80 -r 10.15.16.39:80']);
+    const q = await quirks();
+    expect([...q.absent]).toEqual(['-t 10.15.16.113:80 -r 10.15.16.39:80']);
+    expect([...q.absentLabels]).toEqual(['10.15.16.39:80 (10.15.16.113:80)']);
+    // shared: a real id listed in more than one virtual (.39 at weight 2 twice, .43 at weight 1 twice); not .44.
+    expect([...q.shared].sort()).toEqual(['10.15.16.39:80', '10.15.16.43:80']);
   });
 
-  it('explains a weight-0 line only ours has for such a pair, nothing else', async () => {
-    const perlAbsent = await absent();
+  it('P7 explains a weight-0 line only ours has for such a pair, and its later "Restored" line; nothing else', async () => {
+    const q = await quirks();
     const perl = '-A -t 10.15.16.113:80 -s wlc\n-a -t 10.15.16.114:80 -r 10.15.16.39:80 -g -w 0\n';
     const ours = `${perl}-a -t 10.15.16.113:80 -r 10.15.16.39:80 -g -w 0\n`;
-    expect(judge({ table: perl, log: '' }, { table: ours, log: '' }, perlAbsent)).toEqual({ verdict: 'deviation', ids: ['P7'], details: [] });
+    expect(judge({ table: perl, log: '' }, { table: ours, log: '' }, q)).toEqual({ verdict: 'deviation', ids: ['P7'], details: [] });
     // Without the config's pairs, or at a weight other than 0, or a pair Perl does program: DIFFERENT.
     expect(judge({ table: perl, log: '' }, { table: ours, log: '' }).verdict).toBe('DIFFERENT');
-    expect(judge({ table: perl, log: '' }, { table: ours.replace(/-w 0\n$/, '-w 1\n'), log: '' }, perlAbsent).verdict).toBe('DIFFERENT');
+    expect(judge({ table: perl, log: '' }, { table: ours.replace(/-w 0\n$/, '-w 1\n'), log: '' }, q).verdict).toBe('DIFFERENT');
     const other = `${perl}-a -t 10.15.16.116:80 -r 10.15.16.43:80 -g -w 0\n`;
-    expect(judge({ table: perl, log: '' }, { table: other, log: '' }, perlAbsent).verdict).toBe('DIFFERENT');
+    expect(judge({ table: perl, log: '' }, { table: other, log: '' }, q).verdict).toBe('DIFFERENT');
     // A line only Perl has is never explained by P7.
-    expect(judge({ table: ours, log: '' }, { table: perl, log: '' }, perlAbsent).verdict).toBe('DIFFERENT');
+    expect(judge({ table: ours, log: '' }, { table: perl, log: '' }, q).verdict).toBe('DIFFERENT');
+    // When the real answers: Perl adds the pair ("Added", P1), ours restores it from weight 0.
+    const restored = (v: string) => log(2, [`Restored real server: 10.15.16.39:80 (${v}) (Weight set to 1)`]);
+    expect(judge({ table: TABLE, log: '' }, { table: TABLE, log: restored('10.15.16.113:80') }, q)).toEqual({ verdict: 'deviation', ids: ['P7'], details: [] });
+    expect(judge({ table: TABLE, log: '' }, { table: TABLE, log: restored('10.15.16.114:80') }, q).verdict).toBe('DIFFERENT');
+  });
+
+  it('P8 explains our "Resetting soft failure count" for a shared real only, and only on our side', async () => {
+    const q = await quirks();
+    const reset = (r: string) => log(2, [`Resetting soft failure count: ${r} (tcp:10.15.16.114:80)`]);
+    expect(judge({ table: TABLE, log: '' }, { table: TABLE, log: reset('10.15.16.39:80') }, q)).toEqual({ verdict: 'deviation', ids: ['P8'], details: [] });
+    expect(judge({ table: TABLE, log: '' }, { table: TABLE, log: reset('10.15.16.44:80') }, q).verdict).toBe('DIFFERENT');
+    expect(judge({ table: TABLE, log: '' }, { table: TABLE, log: reset('10.15.16.39:80') }).verdict).toBe('DIFFERENT');
   });
 });
